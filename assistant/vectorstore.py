@@ -1,0 +1,128 @@
+"""Dense vectors: one Chroma collection per assistant collection.
+
+A collection is the unit of access (its groups decide who may read it), so a permission-filtered search
+queries only the allowed Chroma collections, with no metadata `where` filter on the hot path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+Metadata = Mapping[str, str | int | float | bool]
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    chunk_id: str
+    similarity: float
+
+
+class VectorIndex(Protocol):
+    def upsert(
+        self, collection: str, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Metadata]
+    ) -> None: ...
+
+    def delete(self, collection: str, ids: Sequence[str]) -> None: ...
+
+    def query(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]: ...
+
+    def ids(self, collection: str) -> set[str]: ...
+
+    def update_metadata(self, collection: str, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None: ...
+
+    def drop(self, collection: str) -> None: ...
+
+
+def chroma_collection_name(collection: str) -> str:
+    """Chroma accepts 3-63 characters of [a-zA-Z0-9._-]; keep a readable prefix plus a unique hash."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", collection).strip("-_")[:40] or "c"
+    digest = hashlib.sha256(collection.encode()).hexdigest()[:10]
+    return f"c-{slug}-{digest}"
+
+
+class ChromaVectorIndex:
+    _WRITE_BATCH = 2000
+
+    def __init__(self, path: Path) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self._collections: dict[str, Any] = {}
+
+    def _collection(self, collection: str, create: bool = True) -> Any:
+        if collection not in self._collections:
+            name = chroma_collection_name(collection)
+            if create:
+                handle = self._client.get_or_create_collection(
+                    name, metadata={"hnsw:space": "cosine", "assistant_collection": collection},
+                    embedding_function=None,
+                )
+            else:
+                try:
+                    handle = self._client.get_collection(name, embedding_function=None)
+                except Exception:  # Chroma raises a backend-specific NotFound type
+                    return None
+            self._collections[collection] = handle
+        return self._collections[collection]
+
+    def upsert(
+        self, collection: str, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Metadata]
+    ) -> None:
+        handle = self._collection(collection)
+        for start in range(0, len(ids), self._WRITE_BATCH):
+            end = start + self._WRITE_BATCH
+            handle.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end].tolist(),
+                metadatas=[dict(item) for item in metadatas[start:end]],
+            )
+
+    def delete(self, collection: str, ids: Sequence[str]) -> None:
+        handle = self._collection(collection, create=False)
+        if handle is None or not ids:
+            return
+        for start in range(0, len(ids), self._WRITE_BATCH):
+            handle.delete(ids=list(ids[start : start + self._WRITE_BATCH]))
+
+    def update_metadata(self, collection: str, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
+        handle = self._collection(collection, create=False)
+        if handle is None:
+            return
+        for start in range(0, len(ids), self._WRITE_BATCH):
+            end = start + self._WRITE_BATCH
+            handle.update(ids=list(ids[start:end]), metadatas=[dict(m) for m in metadatas[start:end]])
+
+    def query(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
+        handle = self._collection(collection, create=False)
+        if handle is None:
+            return []
+        count = handle.count()
+        if count == 0:
+            return []
+        result = handle.query(
+            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["distances"]
+        )
+        ids, distances = result["ids"][0], result["distances"][0]
+        return [VectorHit(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances, strict=True)]
+
+    def ids(self, collection: str) -> set[str]:
+        handle = self._collection(collection, create=False)
+        if handle is None:
+            return set()
+        return set(handle.get(include=[])["ids"])
+
+    def drop(self, collection: str) -> None:
+        if self._collection(collection, create=False) is not None:
+            self._client.delete_collection(chroma_collection_name(collection))
+        self._collections.pop(collection, None)
