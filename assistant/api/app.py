@@ -1,0 +1,64 @@
+"""`create_app(settings)`: the FastAPI application, with nothing built at import time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from assistant.api.auth import Authenticator, build_authenticator
+from assistant.api.routes import chat, conversations, documents, health, openai_compat
+from assistant.api.services import AppServices, build_services
+from assistant.config import Settings
+from assistant.runtime import Runtime
+
+
+def create_app(
+    settings: Settings, services: AppServices | None = None, authenticator: Authenticator | None = None
+) -> FastAPI:
+    """Build the app; `services` and `authenticator` default to the configured ones, built at start-up."""
+    chosen_authenticator = authenticator or build_authenticator(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "services", None) is None:
+            app.state.services = build_services(Runtime(settings))
+        yield
+        app.state.services.runtime.close()
+
+    app = FastAPI(
+        title="Assistant IA de la collectivité",
+        description="Réponses sourcées à partir des documents internes, sur les serveurs de la collectivité.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.services = services
+    app.state.authenticator = chosen_authenticator
+    for module in (health, chat, conversations, documents, openai_compat):
+        app.include_router(module.router)
+    _add_web(app)
+    app.middleware("http")(_measure)
+    return app
+
+
+def _add_web(app: FastAPI) -> None:
+    try:
+        from assistant.web import mount_web
+    except ImportError:
+        return
+    mount_web(app)
+
+
+async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    started = time.perf_counter()
+    response = await call_next(request)
+    services: AppServices | None = getattr(request.app.state, "services", None)
+    route = request.scope.get("route")
+    if services is not None and route is not None:
+        path = getattr(route, "path", "other")
+        services.metrics.requests.labels(path, str(response.status_code)).inc()
+        services.metrics.latency.labels(path).observe(time.perf_counter() - started)
+    return response

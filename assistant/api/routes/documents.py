@@ -1,0 +1,71 @@
+"""Search, collections and the documents themselves, always within what the user may read."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import FileResponse
+
+from assistant.api.deps import Agent, Services
+from assistant.api.schemas import CollectionOut
+from assistant.catalog import DocumentRow
+from assistant.principal import Principal
+from assistant.retrieval import UnknownCollection
+
+router = APIRouter(tags=["documents"])
+
+
+def readable_document(services: Services, user: Principal, document_id: str) -> DocumentRow:
+    """The document, or 404 when it does not exist *or* the user may not read it (no oracle)."""
+    catalog = services.runtime.knowledge.catalog
+    document = catalog.document(document_id)
+    collection = catalog.collection(document.collection) if document else None
+    if document is None or collection is None or not user.can_read(collection.groups):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "document introuvable")
+    return document
+
+
+@router.get("/api/search", summary="Hybrid search within the collections the user may read")
+def search(
+    q: Annotated[str, Query(min_length=1, max_length=2000)], user: Agent, services: Services,
+    collections: Annotated[list[str] | None, Query()] = None,
+    k: Annotated[int, Query(ge=1, le=50)] = 8,
+) -> dict[str, Any]:
+    try:
+        result = services.runtime.retrieval.search(q, user, collections, top_k=k)
+    except UnknownCollection as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return {"query": q, "collections": result.collections, "passages": [asdict(p) for p in result.passages],
+            "timings_ms": result.timings_ms}
+
+
+@router.get("/api/collections", response_model=list[CollectionOut])
+def collections(user: Agent, services: Services) -> list[CollectionOut]:
+    catalog = services.runtime.knowledge.catalog
+    return [CollectionOut(name=row.name, groups=row.groups, documents=len(catalog.documents(row.name)))
+            for row in catalog.collections() if user.can_read(row.groups)]
+
+
+@router.get("/documents/{document_id}/file", summary="The original file (PDFs open at #page=N)")
+def document_file(document_id: str, user: Agent, services: Services) -> FileResponse:
+    document = readable_document(services, user, document_id)
+    path = Path(document.path)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_410_GONE, "le fichier source n'est plus disponible")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, filename=document.source_name,
+                        content_disposition_type="inline")
+
+
+@router.get("/api/documents/{document_id}/chunks/{chunk_id}", summary="One passage of a document")
+def document_chunk(document_id: str, chunk_id: str, user: Agent, services: Services) -> dict[str, Any]:
+    document = readable_document(services, user, document_id)
+    chunk = services.runtime.knowledge.chunks([chunk_id]).get(chunk_id)
+    if chunk is None or chunk.document_id != document.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "passage introuvable")
+    return {"document_id": document.id, "title": document.title, "source": document.source_name,
+            "file_type": document.file_type, "page": chunk.page, "section": chunk.section, "text": chunk.text}

@@ -1,0 +1,119 @@
+"""OpenAI-compatible endpoints, so that existing clients (openai SDK, LangChain, Open WebUI) work unchanged.
+
+Answers come from the same RAG pipeline; the sources travel in an extra `sources` field.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.api.deps import Agent, Services
+from assistant.chat.service import ChatRequest
+from assistant.llm import ChatMessage, QueueFull
+from assistant.principal import Principal
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+MODELS: dict[str, Literal["auto", "extractive", "generative"]] = {
+    "assistant-rag": "auto", "assistant-rag-extractive": "extractive", "assistant-rag-generative": "generative",
+}
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
+        return self.content or ""
+
+
+class CompletionBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+    collections: list[str] | None = None
+
+
+def _error(status_code: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status_code, headers=headers)
+
+
+@router.get("/models")
+def list_models(user: Agent) -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "assistant"}
+                                       for name in MODELS]}
+
+
+def _chat_request(body: CompletionBody) -> ChatRequest | None:
+    turns = [m for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user" or not turns[-1].text().strip():
+        return None
+    history = [ChatMessage("user" if m.role == "user" else "assistant", m.text()) for m in turns[:-1]]
+    return ChatRequest(turns[-1].text(), None, body.collections, MODELS[body.model], history, persist=False)
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(body: CompletionBody, user: Agent, services: Services) -> JSONResponse | StreamingResponse:
+    if body.model not in MODELS:
+        return _error(404, f"model '{body.model}' not found; available: {', '.join(MODELS)}", "invalid_request_error")
+    request = _chat_request(body)
+    if request is None:
+        return _error(400, "the last message must be a non-empty user message", "invalid_request_error")
+    if body.stream:
+        return StreamingResponse(_stream(services, user, request, body.model), media_type="text/event-stream")
+    try:
+        answer, sources, usage = await _collect(services, user, request)
+    except QueueFull as exc:
+        return _error(503, "the model is busy", "server_error", {"Retry-After": str(exc.retry_after_s)})
+    return JSONResponse({
+        "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
+        "model": body.model, "sources": sources, "usage": usage,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
+    })
+
+
+async def _collect(services: Services, user: Principal, request: ChatRequest) -> tuple[str, list[Any], dict[str, int]]:
+    answer, sources = "", []
+    async for event in services.chat.stream(user, request):
+        if event.kind == "sources":
+            sources = event.data["sources"]
+        elif event.kind == "done":
+            answer = event.data["answer"]
+    tokens = services.model.count_tokens(answer)
+    return answer, sources, {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens}
+
+
+async def _stream(services: Services, user: Principal, request: ChatRequest, model: str) -> AsyncIterator[str]:
+    completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    sources: list[Any] = []
+    try:
+        async for event in services.chat.stream(user, request):
+            if event.kind == "sources":
+                sources = event.data["sources"]
+            elif event.kind == "token":
+                yield chunk({"content": event.data["text"]})
+    except QueueFull:
+        yield chunk({"content": "\n[le modèle est occupé, réessayez]"}, "stop", sources=sources)
+        yield "data: [DONE]\n\n"
+        return
+    yield chunk({}, "stop", sources=sources)
+    yield "data: [DONE]\n\n"

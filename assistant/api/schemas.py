@@ -1,0 +1,75 @@
+"""Request and response bodies of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["auto", "extractive", "generative"]
+
+
+class ChatBody(BaseModel):
+    message: str = Field(min_length=1, max_length=4000, description="The agent's question, in French.")
+    conversation_id: str | None = Field(None, description="Continue this conversation; empty starts one.")
+    collections: list[str] | None = Field(None, description="Search only these collections.")
+    mode: Mode | None = Field(None, description="Answer mode; empty uses the configured default.")
+
+
+class Source(BaseModel):
+    number: int
+    document_id: str
+    chunk_id: str
+    title: str
+    source: str
+    collection: str
+    page: int | None
+    section: str
+    snippet: str
+    score: float
+    similarity: float | None
+    url: str
+
+
+class ChatAnswer(BaseModel):
+    conversation_id: str | None
+    message_id: str | None
+    answer: str
+    mode: str
+    grounded: bool
+    citations: list[int]
+    sources: list[Source]
+    timings: dict[str, float]
+
+
+class ConversationSummary(BaseModel):
+    id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: str
+    content: str
+    mode: str | None
+    sources: list[dict[str, Any]]
+    created_at: datetime
+    rating: int | None
+
+
+class ConversationOut(ConversationSummary):
+    messages: list[MessageOut]
+
+
+class FeedbackBody(BaseModel):
+    rating: Literal[1, -1] = Field(description="1: useful, -1: not useful.")
+    comment: str = Field("", max_length=4000, description="Free comment.")
+
+
+class CollectionOut(BaseModel):
+    name: str
+    groups: list[str]
+    documents: int

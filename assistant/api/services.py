@@ -1,0 +1,41 @@
+"""Everything the routes need, built once when the service starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.chat.prompts import PromptLibrary
+from assistant.chat.service import ChatService
+from assistant.conversations import ConversationStore
+from assistant.embeddings import EmbeddingModel
+from assistant.llm import ChatModel, ModelGate, build_chat_model
+from assistant.metrics import Metrics
+from assistant.runtime import Runtime
+
+
+@dataclass
+class AppServices:
+    runtime: Runtime
+    model: ChatModel
+    gate: ModelGate
+    prompts: PromptLibrary
+    conversations: ConversationStore
+    chat: ChatService
+    metrics: Metrics
+
+
+def build_services(
+    runtime: Runtime, model: ChatModel | None = None, embeddings: EmbeddingModel | None = None
+) -> AppServices:
+    """Load prompts, the model and the index; `model`/`embeddings` replace the configured ones (tests)."""
+    settings = runtime.settings
+    prompts = PromptLibrary.load(settings.resolve(settings.chat.prompts_dir))
+    if embeddings is not None:
+        runtime.__dict__["embeddings"] = embeddings
+    model = model or build_chat_model(settings.llm, settings.models_path, load=True)
+    gate = ModelGate(concurrency=settings.llm.concurrency, max_queue=settings.llm.max_queue)
+    conversations = ConversationStore(runtime.database)
+    runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
+    chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
+                       settings.llm, settings.chat)
+    return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate))

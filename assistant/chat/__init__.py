@@ -1,0 +1,1 @@
+"""Grounded answers: retrieval, prompt, generation or extraction, and citations that point somewhere."""

@@ -1,0 +1,182 @@
+"""The chat service: one question in, a stream of events out (sources, answer text, final citations).
+
+It knows nothing of HTTP: the web routes, the OpenAI-compatible API and the CLI all consume these events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from assistant.chat.citations import clean_citations
+from assistant.chat.context import build_answer_messages, heuristic_standalone_question
+from assistant.chat.extractive import best_quotes
+from assistant.chat.prompts import PromptLibrary
+from assistant.config import ChatSettings
+from assistant.conversations import ConversationStore
+from assistant.embeddings import EmbeddingModel
+from assistant.llm import ChatMessage, ChatModel, LLMSettings, ModelGate, resolve_answer_mode, stream_in_thread
+from assistant.llm.settings import is_capable
+from assistant.principal import Principal
+from assistant.retrieval import Passage, RetrievalService
+
+RequestedMode = Literal["auto", "extractive", "generative"]
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    message: str
+    conversation_id: str | None = None
+    collections: Sequence[str] | None = None
+    mode: RequestedMode | None = None
+    history: Sequence[ChatMessage] | None = None  # given by stateless clients (OpenAI API)
+    persist: bool = True
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    kind: Literal["meta", "sources", "token", "done"]
+    data: dict[str, Any]
+
+
+@dataclass
+class _Turn:
+    request: ChatRequest
+    principal: Principal
+    mode: str
+    conversation_id: str | None = None
+    history: list[ChatMessage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def source_payload(number: int, passage: Passage) -> dict[str, Any]:
+    url = f"/documents/{passage.document_id}/view?chunk={passage.chunk_id}"
+    if passage.page:
+        url += f"&page={passage.page}"
+    return {
+        "number": number, "document_id": passage.document_id, "chunk_id": passage.chunk_id,
+        "title": passage.title, "source": passage.source, "collection": passage.collection,
+        "page": passage.page, "section": passage.section, "snippet": passage.text[:700],
+        "score": round(passage.score, 5),
+        "similarity": None if passage.dense_similarity is None else round(passage.dense_similarity, 4),
+        "url": url,
+    }
+
+
+class ChatService:
+    def __init__(
+        self, retrieval: RetrievalService, embeddings: EmbeddingModel, model: ChatModel, gate: ModelGate,
+        prompts: PromptLibrary, conversations: ConversationStore, llm: LLMSettings, chat: ChatSettings,
+    ) -> None:
+        self._retrieval, self._embeddings, self._model, self._gate = retrieval, embeddings, model, gate
+        self._prompts, self._conversations, self._llm, self._settings = prompts, conversations, llm, chat
+
+    async def stream(self, principal: Principal, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        turn = _Turn(request, principal, resolve_answer_mode(self._llm, request.mode))
+        started = time.perf_counter()
+        await asyncio.to_thread(self._open_conversation, turn)
+        question = await self._standalone_question(turn)
+        yield ChatEvent("meta", {"conversation_id": turn.conversation_id, "mode": turn.mode,
+                                 "standalone_question": question})
+        clock = time.perf_counter()
+        result = await asyncio.to_thread(
+            self._retrieval.search, question, principal, request.collections, self._settings.context_passages)
+        turn.timings["retrieval_ms"] = (time.perf_counter() - clock) * 1000
+        passages = result.passages if self._is_grounded(result.passages) else []
+        messages: list[ChatMessage] = []
+        if passages and turn.mode == "generative":
+            messages, used = await self._prompt(turn, question, passages)
+            passages = passages[:used]  # only what the model sees may be cited
+        sources = [source_payload(n, p) for n, p in enumerate(passages, start=1)]
+        yield ChatEvent("sources", {"sources": sources})
+        cited: list[int]
+        if not passages:
+            answer, cited = self._prompts.render("no_answer.j2", question=request.message), []
+            turn.mode = "none"
+            yield ChatEvent("token", {"text": answer})
+        elif turn.mode == "extractive":
+            answer, cited = await self._extractive(question, passages)
+            yield ChatEvent("token", {"text": answer})
+        else:
+            parts: list[str] = []
+            async for delta in self._generate(turn, messages):
+                parts.append(delta)
+                yield ChatEvent("token", {"text": delta})
+            answer, cited = clean_citations("".join(parts), len(passages))
+        turn.timings["total_ms"] = (time.perf_counter() - started) * 1000
+        message_id = await asyncio.to_thread(self._save_answer, turn, answer, sources, cited)
+        yield ChatEvent("done", {
+            "message_id": message_id, "conversation_id": turn.conversation_id, "answer": answer,
+            "citations": cited, "mode": turn.mode, "grounded": bool(passages),
+            "timings": {k: round(v, 1) for k, v in turn.timings.items()},
+        })
+
+    def _is_grounded(self, passages: Sequence[Passage]) -> bool:
+        best = max((p.dense_similarity or 0.0 for p in passages), default=0.0)
+        return best >= self._settings.min_similarity
+
+    def _open_conversation(self, turn: _Turn) -> None:
+        request, owner = turn.request, turn.principal.username
+        if request.history is not None:
+            turn.history = list(request.history)[-self._settings.history_messages:]
+        elif request.conversation_id:
+            stored = self._conversations.messages(owner, request.conversation_id)
+            turn.history = [ChatMessage("user" if m.role == "user" else "assistant", m.content)
+                            for m in stored][-self._settings.history_messages:]
+        if not request.persist:
+            return
+        turn.conversation_id = request.conversation_id or self._conversations.create(owner, request.message).id
+        self._conversations.add_message(owner, turn.conversation_id, "user", request.message)
+
+    async def _standalone_question(self, turn: _Turn) -> str:
+        question = turn.request.message
+        if not turn.history:
+            return question
+        if turn.mode != "generative" or not is_capable(self._llm):
+            return heuristic_standalone_question(question, turn.history)
+        prompt = self._prompts.render("condense.user.j2", history=turn.history, question=question)
+        async with self._gate.slot():
+            completion = await asyncio.to_thread(
+                self._model.chat, [ChatMessage("user", prompt)], max_tokens=96, temperature=0.0)
+        rewritten = completion.text.strip().splitlines()[0] if completion.text.strip() else ""
+        return rewritten or question
+
+    async def _extractive(self, question: str, passages: list[Passage]) -> tuple[str, list[int]]:
+        quotes = await asyncio.to_thread(
+            best_quotes, question, passages, self._embeddings, self._settings.extractive_quotes)
+        answer = self._prompts.render("extractive.j2", quotes=quotes)
+        return clean_citations(answer, len(passages))
+
+    async def _prompt(
+        self, turn: _Turn, question: str, passages: list[Passage]
+    ) -> tuple[list[ChatMessage], int]:
+        clock = time.perf_counter()
+        budget = self._model.context_window - self._llm.max_answer_tokens
+        built = await asyncio.to_thread(
+            build_answer_messages, self._prompts, self._model.count_prompt_tokens, budget, question, passages,
+            turn.history, date.today().isoformat())
+        turn.timings["prompt_ms"] = (time.perf_counter() - clock) * 1000
+        return built
+
+    async def _generate(self, turn: _Turn, messages: list[ChatMessage]) -> AsyncIterator[str]:
+        async with self._gate.slot():
+            clock = time.perf_counter()
+            first = True
+            async for delta in stream_in_thread(self._model, messages, max_tokens=self._llm.max_answer_tokens,
+                                                temperature=self._llm.temperature, gate=self._gate):
+                if first:
+                    turn.timings["first_token_ms"] = (time.perf_counter() - clock) * 1000
+                    first = False
+                yield delta
+            turn.timings["generation_ms"] = (time.perf_counter() - clock) * 1000
+
+    def _save_answer(self, turn: _Turn, answer: str, sources: list[dict[str, Any]], cited: list[int]) -> str | None:
+        if not turn.request.persist or turn.conversation_id is None:
+            return None
+        shown = [dict(source, cited=source["number"] in cited) for source in sources]
+        return self._conversations.add_message(
+            turn.principal.username, turn.conversation_id, "assistant", answer, turn.mode, shown)
