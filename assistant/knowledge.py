@@ -37,6 +37,8 @@ class KnowledgeBase:
         self.catalog = catalog
         self.vectors = vectors
         self.lexical = lexical
+        # Catalog generation each collection's vectors were last known to match, in this process.
+        self._vector_generation: dict[str, int] = {}
 
     @classmethod
     def open(cls, data_dir: Path, database: Database) -> KnowledgeBase:
@@ -53,6 +55,7 @@ class KnowledgeBase:
             self.vectors.upsert(document.collection, [item.chunk.id for item in chunks], vectors, metadatas)
         replaced = self.catalog.commit_document(document, [item.chunk for item in chunks])
         self.vectors.delete(document.collection, replaced)
+        self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return len(replaced)
 
     def remove_document(self, document_id: str) -> bool:
@@ -61,6 +64,7 @@ class KnowledgeBase:
             return False
         removed = self.catalog.remove_document(document_id)
         self.vectors.delete(document.collection, removed)
+        self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return True
 
     def set_collection_groups(self, name: str, groups: Sequence[str]) -> CollectionRow:
@@ -81,11 +85,24 @@ class KnowledgeBase:
         generation = self.catalog.generation(collection)
         self.lexical.rebuild(collection, generation, self.catalog.chunk_texts(collection))
 
-    def dense_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
+    def dense_search(
+        self, collection: str, vector: np.ndarray, limit: int, generation: int | None = None
+    ) -> list[VectorHit]:
+        """`generation`: the collection's catalog generation, when the caller already has it."""
+        generation = self.catalog.generation(collection) if generation is None else generation
+        known = self._vector_generation.setdefault(collection, generation)
+        if known != generation:
+            # Another process (an `assistant ingest` beside the service) changed the collection:
+            # reopen the vector store so that its writes become visible here.
+            self.vectors.reload()
+            self._vector_generation.clear()
+            self._vector_generation[collection] = generation
         return self.vectors.query(collection, vector, limit)
 
-    def lexical_search(self, collection: str, query: str, limit: int) -> list[LexicalHit]:
-        generation = self.catalog.generation(collection)
+    def lexical_search(
+        self, collection: str, query: str, limit: int, generation: int | None = None
+    ) -> list[LexicalHit]:
+        generation = self.catalog.generation(collection) if generation is None else generation
         return self.lexical.search(collection, generation, query, limit, self.catalog.chunk_texts)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRow]:

@@ -60,13 +60,18 @@ class RetrievalService:
         self._settings = settings
 
     def readable_collections(self, principal: Principal, requested: Sequence[str] | None = None) -> list[str]:
-        readable = [row.name for row in self._kb.catalog.collections() if principal.can_read(row.groups)]
+        return list(self._scope(principal, requested))
+
+    def _scope(self, principal: Principal, requested: Sequence[str] | None) -> dict[str, int]:
+        """Readable collections (restricted to `requested`) with their catalog generation."""
+        rows = self._kb.catalog.collections()
+        readable = {row.name: row.generation for row in rows if principal.can_read(row.groups)}
         if not requested:
             return readable
         missing = [name for name in requested if name not in readable]
         if missing:
             raise UnknownCollection(f"unknown collection: {', '.join(missing)}")
-        return list(dict.fromkeys(requested))
+        return {name: readable[name] for name in dict.fromkeys(requested)}
 
     def search(
         self,
@@ -76,11 +81,11 @@ class RetrievalService:
         top_k: int | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
-        scope = self.readable_collections(principal, collections)
+        scope = self._scope(principal, collections)
         top_k = top_k or self._settings.top_k
         timings: dict[str, float] = {}
         if not scope or not query.strip():
-            return SearchResult([], scope, timings)
+            return SearchResult([], list(scope), timings)
         dense, lexical = self._candidates(query, scope, timings)
         fused = reciprocal_rank_fusion(
             [
@@ -92,21 +97,21 @@ class RetrievalService:
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         passages = self._passages(ranked, fused, dense, lexical, top_k)
         timings["total"] = (time.perf_counter() - started) * 1000
-        return SearchResult(passages, scope, timings)
+        return SearchResult(passages, list(scope), timings)
 
     def _candidates(
-        self, query: str, scope: list[str], timings: dict[str, float]
+        self, query: str, scope: dict[str, int], timings: dict[str, float]
     ) -> tuple[dict[str, float], dict[str, float]]:
         limit = self._settings.candidates
         clock = time.perf_counter()
         vector = self._embeddings.embed_query(query)
         timings["embed"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        dense_hits = [hit for name in scope for hit in self._kb.dense_search(name, vector, limit)]
+        dense_hits = [hit for name, gen in scope.items() for hit in self._kb.dense_search(name, vector, limit, gen)]
         dense_hits.sort(key=lambda hit: hit.similarity, reverse=True)
         timings["dense"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        lexical_hits = [hit for name in scope for hit in self._kb.lexical_search(name, query, limit)]
+        lexical_hits = [hit for name, gen in scope.items() for hit in self._kb.lexical_search(name, query, limit, gen)]
         lexical_hits.sort(key=lambda hit: hit.score, reverse=True)
         timings["lexical"] = (time.perf_counter() - clock) * 1000
         dense = {hit.chunk_id: hit.similarity for hit in dense_hits[:limit]}

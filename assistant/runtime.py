@@ -43,5 +43,7 @@ class Runtime:
         return Ingestor(self.knowledge, self.embeddings, self.settings.ingestion)
 
     def close(self) -> None:
+        if "knowledge" in self.__dict__:
+            self.knowledge.vectors.close()
         if "database" in self.__dict__:
             self.database.close()

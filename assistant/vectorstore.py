@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,12 @@ class VectorIndex(Protocol):
 
     def drop(self, collection: str) -> None: ...
 
+    def reload(self) -> None:
+        """Forget in-memory state and read the store again from disk (writes of other processes)."""
+        ...
+
+    def close(self) -> None: ...
+
 
 def chroma_collection_name(collection: str) -> str:
     """Chroma accepts 3-63 characters of [a-zA-Z0-9._-]; keep a readable prefix plus a unique hash."""
@@ -51,14 +58,32 @@ class ChromaVectorIndex:
     _WRITE_BATCH = 2000
 
     def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._lock = threading.Lock()
+        self._client = self._open()
+        self._collections: dict[str, Any] = {}
+
+    def _open(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        return chromadb.PersistentClient(
+            path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         )
-        self._collections: dict[str, Any] = {}
+
+    def reload(self) -> None:
+        with self._lock:
+            # Chroma shares one in-memory system per path in a process; releasing our client drops it
+            # (when we were its only user) so that the reopened one reads other processes' writes.
+            self._client.close()
+            self._collections = {}
+            self._client = self._open()
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+            self._collections = {}
 
     def _collection(self, collection: str, create: bool = True) -> Any:
         if collection not in self._collections:

@@ -21,7 +21,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Iterator[KnowledgeBase]:
     database = Database(f"sqlite:///{tmp_path / 'kb.db'}")
-    yield KnowledgeBase.open(tmp_path / "kb", database)
+    knowledge_base = KnowledgeBase.open(tmp_path / "kb", database)
+    yield knowledge_base
+    knowledge_base.vectors.close()
     database.close()
 
 

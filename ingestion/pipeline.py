@@ -1,0 +1,219 @@
+"""Ingestion: discover → hash check → parse (isolated) → chunk → embed → index, file by file.
+
+Each file is committed on its own, so a batch interrupted anywhere (even by kill -9) leaves every file
+either fully at its old version or fully at its new one; running the same command again completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
+from assistant.config import IngestionSettings
+from assistant.embeddings import EmbeddingModel
+from assistant.knowledge import KnowledgeBase, StoredChunk
+from ingestion.chunking import Chunker
+from ingestion.discovery import Candidate, discover
+from ingestion.document import ParsedDocument, ParseError
+from ingestion.parsers import ParseOptions
+from ingestion.sandbox import parse_isolated
+
+
+class StorageFull(RuntimeError):
+    """The disk is full: the batch stops, and what was committed before stays consistent."""
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    status: str  # "ingested" | "unchanged" | "failed"
+    reason: str = ""
+    chunks: int = 0
+    pages: int = 0
+
+
+@dataclass
+class IngestionReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "index": 0.0})
+    aborted: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def failures(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    @property
+    def chunks_added(self) -> int:
+        return sum(outcome.chunks for outcome in self.outcomes if outcome.status == "ingested")
+
+    @property
+    def pages(self) -> int:
+        return sum(outcome.pages for outcome in self.outcomes if outcome.status == "ingested")
+
+
+ProgressCallback = Callable[[FileOutcome], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    text = str(error).lower()
+    return getattr(error, "errno", None) == 28 or "disk is full" in text or "no space left" in text
+
+
+class Ingestor:
+    def __init__(self, knowledge: KnowledgeBase, embeddings: EmbeddingModel, settings: IngestionSettings) -> None:
+        self._kb = knowledge
+        self._embeddings = embeddings
+        self._settings = settings
+        self._chunker = Chunker(embeddings.count_tokens, settings.chunk_tokens, embeddings.max_tokens)
+        self._parse_options = ParseOptions(
+            ocr_languages=settings.ocr_languages,
+            ocr_min_chars_per_page=settings.ocr_min_chars_per_page,
+            max_file_mb=settings.max_file_mb,
+        )
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        collection: str,
+        groups: Sequence[str] | None = None,
+        sync: bool = False,
+        on_file: ProgressCallback | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> IngestionReport:
+        self._kb.catalog.ensure_collection(collection, groups if groups is not None else None)
+        if groups is not None:
+            self._kb.set_collection_groups(collection, groups)
+        self._kb.reconcile(collection)
+        report = IngestionReport()
+        candidates = list(discover(paths))
+        if on_start is not None:
+            on_start(len(candidates))
+        try:
+            self._ingest_all(candidates, collection, report, on_file)
+            if sync:
+                report.removed = self._remove_vanished(paths, candidates, collection)
+        except StorageFull as exc:
+            report.aborted = str(exc)
+        finally:
+            self._kb.refresh_lexical(collection)
+        return report
+
+    def _ingest_all(
+        self, candidates: list[Candidate], collection: str, report: IngestionReport,
+        on_file: ProgressCallback | None,
+    ) -> None:
+        # Parsing runs in a child process; the next file is parsed while this one is embedded.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+            pending: Future[tuple[ParsedDocument | ParseError, float]] | None = None
+            work = [(c, self._triage(c, collection)) for c in candidates]
+            todo = [(c, digest) for c, digest in work if isinstance(digest, str)]
+            next_index = 0
+            for candidate, triage in work:
+                if not isinstance(triage, str):
+                    self._record(report, triage, on_file)
+                    continue
+                if pending is None:
+                    pending = pool.submit(self._parse, todo[next_index][0].path)
+                parsed, seconds = pending.result()
+                next_index += 1
+                pending = pool.submit(self._parse, todo[next_index][0].path) if next_index < len(todo) else None
+                report.seconds["parse"] += seconds
+                outcome = self._index(candidate, triage, parsed, collection, report)
+                self._record(report, outcome, on_file)
+
+    @staticmethod
+    def _record(report: IngestionReport, outcome: FileOutcome, on_file: ProgressCallback | None) -> None:
+        report.outcomes.append(outcome)
+        if on_file is not None:
+            on_file(outcome)
+
+    def _triage(self, candidate: Candidate, collection: str) -> str | FileOutcome:
+        """The file's hash when it must be (re)ingested, else its outcome (refused or unchanged)."""
+        if candidate.reason:
+            return FileOutcome(candidate.path, "failed", candidate.reason)
+        try:
+            size = candidate.path.stat().st_size
+            if size > self._settings.max_file_mb * 1024 * 1024:
+                return FileOutcome(candidate.path, "failed", f"file larger than {self._settings.max_file_mb} MB")
+            digest = file_sha256(candidate.path)
+        except OSError as exc:
+            return FileOutcome(candidate.path, "failed", f"cannot read the file: {exc.strerror or exc}")
+        existing = self._kb.catalog.document(document_id_for(collection, str(candidate.path)))
+        if existing is not None and existing.content_hash == digest:
+            return FileOutcome(candidate.path, "unchanged")
+        return digest
+
+    def _parse(self, path: Path) -> tuple[ParsedDocument | ParseError, float]:
+        started = time.perf_counter()
+        try:
+            parsed: ParsedDocument | ParseError = parse_isolated(
+                path, self._parse_options, self._settings.parse_timeout_s, self._settings.parse_memory_mb
+            )
+        except ParseError as exc:
+            parsed = exc
+        return parsed, time.perf_counter() - started
+
+    def _index(
+        self, candidate: Candidate, digest: str, parsed: ParsedDocument | ParseError, collection: str,
+        report: IngestionReport,
+    ) -> FileOutcome:
+        if isinstance(parsed, ParseError):
+            return FileOutcome(candidate.path, "failed", str(parsed))
+        chunks = self._chunker.chunk(parsed)
+        if not chunks:
+            reason = "no text found in the file (empty, or images without OCR text)"
+            return FileOutcome(candidate.path, "failed", reason)
+        clock = time.perf_counter()
+        vectors = self._embeddings.embed_passages([chunk.indexed_text for chunk in chunks])
+        report.seconds["embed"] += time.perf_counter() - clock
+        document = self._document(candidate.path, digest, parsed, collection)
+        stored = [
+            StoredChunk(ChunkToStore(f"{document.id}-{digest[:12]}-{c.ordinal}", c.ordinal, c.text,
+                                     c.indexed_text, c.page, c.section), vectors[i])
+            for i, c in enumerate(chunks)
+        ]
+        clock = time.perf_counter()
+        try:
+            self._kb.store_document(document, stored)
+        except Exception as exc:
+            if _is_disk_full(exc):
+                raise StorageFull(f"disk full while indexing {candidate.path}: ingestion stopped") from exc
+            raise
+        report.seconds["index"] += time.perf_counter() - clock
+        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1)
+
+    @staticmethod
+    def _document(path: Path, digest: str, parsed: ParsedDocument, collection: str) -> DocumentToStore:
+        return DocumentToStore(
+            id=document_id_for(collection, str(path)), collection=collection, path=str(path),
+            source_name=path.name, title=parsed.title, file_type=parsed.file_type, content_hash=digest,
+            size_bytes=path.stat().st_size, page_count=parsed.page_count,
+        )
+
+    def _remove_vanished(self, paths: Sequence[Path], candidates: Iterable[Candidate], collection: str) -> list[str]:
+        roots = [path.resolve() for path in paths if path.is_dir()]
+        present = {str(candidate.path) for candidate in candidates}
+        removed = []
+        for document in self._kb.catalog.documents(collection):
+            inside = any(Path(document.path).is_relative_to(root) for root in roots)
+            if inside and document.path not in present:
+                self._kb.remove_document(document.id)
+                removed.append(document.path)
+        return removed
