@@ -1,0 +1,56 @@
+"""The pages: the assistant itself and the viewer a cited source opens on."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from assistant.api.deps import Agent, Services
+from assistant.api.routes.documents import document_chunk, readable_document
+from assistant.api.services import AppServices
+from assistant.principal import Principal
+from assistant.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@router.get("/")
+def assistant_page(request: Request, user: Agent) -> Response:
+    return render(request, "index.html", {"user": user})
+
+
+@router.get("/documents/{document_id}/view")
+def document_view(
+    request: Request, document_id: str, user: Agent, services: Services,
+    chunk: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    passage = _passage(document_id, chunk, user, services)
+    shown_page = passage.get("page") or page
+    context = {"user": user, "passage": passage, "page": shown_page, "back_url": _back_url(request),
+               "file_url": f"/documents/{document_id}/file" + (f"#page={shown_page}" if shown_page else "")}
+    return render(request, "viewer.html", context)
+
+
+def _passage(document_id: str, chunk: str | None, user: Principal, services: AppServices) -> dict[str, Any]:
+    """The cited passage, or only the document's description when no passage was asked for."""
+    if chunk:
+        return document_chunk(document_id, chunk, user, services)
+    document = readable_document(services, user, document_id)
+    return {"document_id": document.id, "title": document.title, "source": document.source_name,
+            "file_type": document.file_type, "page": None, "section": "", "text": ""}
+
+
+def _back_url(request: Request) -> str:
+    """Back to the conversation the source was opened from, when the browser tells which one it was."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path != "/":
+        return "/"
+    conversation = parse_qs(referer.query).get("conversation", [""])[0]
+    return f"/?conversation={conversation}" if _CONVERSATION_ID.fullmatch(conversation) else "/"

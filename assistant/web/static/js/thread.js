@@ -1,0 +1,83 @@
+// The messages of the open conversation: stored ones, and the answer being streamed.
+
+import { el } from "./dom.js";
+import { feedbackWidget } from "./feedback.js";
+import { modeBadge, renderAnswer, renderSources } from "./render.js";
+
+export function userMessage(text) {
+  return el("article", { className: "message message--user" },
+    el("h2", { className: "visually-hidden" }, "Votre question"),
+    el("p", { className: "message__text" }, text));
+}
+
+function assistantShell() {
+  const view = {
+    badge: el("div", { className: "message__badge" }),
+    answer: el("div", { className: "answer" }),
+    sources: el("section", { className: "sources", "aria-label": "Sources de la réponse" }),
+    footer: el("div", { className: "message__footer" }),
+  };
+  view.root = el("article", { className: "message message--assistant" },
+    el("h2", { className: "visually-hidden" }, "Réponse de l'assistant"),
+    view.badge, view.answer, view.sources, view.footer);
+  return view;
+}
+
+function finish(view, { answer, sources, citations, mode, messageId, rating }) {
+  view.badge.replaceChildren(modeBadge(mode) || "");
+  renderAnswer(view.answer, answer, sources);
+  renderSources(view.sources, sources, citations);
+  if (messageId) view.footer.replaceChildren(feedbackWidget(messageId, rating));
+}
+
+export function storedAnswer(message) {
+  const view = assistantShell();
+  const sources = message.sources || [];
+  finish(view, {
+    answer: message.content, sources, mode: message.mode, messageId: message.id, rating: message.rating,
+    citations: sources.filter((s) => s.cited).map((s) => s.number),
+  });
+  return view.root;
+}
+
+function showError(view, message) {
+  view.root.classList.add("message--error");
+  view.answer.replaceChildren(el("p", { className: "alert", role: "alert" }, message));
+}
+
+// Tokens are painted at most once a frame: re-rendering per token would be wasted work.
+export function streamingAnswer() {
+  const view = assistantShell();
+  view.answer.append(el("p", { className: "answer__pending" }, "Recherche dans les documents…"));
+  let text = "";
+  let sources = [];
+  let painting = false;
+  let finished = false;
+  const paint = () => {
+    painting = false;
+    if (!finished) renderAnswer(view.answer, text, sources);
+  };
+  return {
+    root: view.root,
+    sources(list) {
+      sources = list;
+      renderSources(view.sources, sources);
+    },
+    token(delta) {
+      text += delta;
+      if (!painting) {
+        painting = true;
+        requestAnimationFrame(paint);
+      }
+    },
+    done(data) {
+      finished = true;
+      finish(view, { answer: data.answer, sources, citations: data.citations || [], mode: data.mode,
+                     messageId: data.message_id, rating: null });
+    },
+    fail(message) {
+      finished = true;
+      showError(view, message);
+    },
+  };
+}
