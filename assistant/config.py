@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.llm.settings import LLMSettings
 
@@ -80,11 +80,49 @@ class DevUserSettings(_Strict):
     roles: list[str] = Field(default_factory=lambda: ["agent"], description="Its realm roles.")
 
 
+class RoleNames(_Strict):
+    agent: str = Field("agent", description="Keycloak realm role that allows chatting.")
+    citizen_service: str = Field("citizen_service", description="Realm role of citizen-service staff.")
+    analyst: str = Field("analyst", description="Realm role for territorial analysis.")
+    admin: str = Field("admin", description="Realm role for ingestion, collections, access preview and audit.")
+
+
+class OidcSettings(_Strict):
+    server_url: str = Field("http://127.0.0.1:8180/", description="Keycloak base URL (before /realms/...).")
+    realm: str = Field("demo", description="Keycloak realm.")
+    client_id: str = Field("assistant", description="OIDC client of the assistant.")
+    client_secret: SecretStr | None = Field(None, description="Its secret; write ${ENV_VAR}, not the value.")
+    audience: str | None = Field(None, description="Expected `aud` of access tokens (default: client_id).")
+    groups_claim: str = Field("groups", description="Claim carrying the user's groups (Keycloak group mapper).")
+    username_claim: str = Field("preferred_username", description="Claim carrying the login name.")
+    roles: RoleNames = Field(default_factory=RoleNames)  # type: ignore[arg-type]
+    leeway_s: int = Field(30, ge=0, le=120, description="Clock skew tolerated on exp/nbf/iat, in seconds.")
+    jwks_cache_s: int = Field(300, ge=10, description="How long signing keys are cached (unknown kid: refetch).")
+    public_url: str = Field("http://127.0.0.1:8000", description="The assistant's URL as browsers see it.")
+    verify_tls: bool = Field(True, description="Verify Keycloak's TLS certificate.")
+    timeout_s: float = Field(10, gt=0, description="Timeout of calls to Keycloak.")
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.server_url.rstrip('/')}/realms/{self.realm}"
+
+
+class SessionSettings(_Strict):
+    cookie_name: str = Field("assistant_session", description="Name of the web session cookie.")
+    cookie_secure: bool = Field(True, description="Send the cookie over HTTPS only (turn off only on http dev).")
+    max_age_s: int = Field(8 * 3600, ge=300, description="A web session ends after this, whatever happens.")
+
+
 class AuthSettings(_Strict):
     mode: Literal["oidc", "development"] = Field(
         "oidc", description="`oidc`: Keycloak login and Bearer tokens. `development`: everyone is `dev_user`; "
         "refused unless profile is development.")
     dev_user: DevUserSettings = Field(default_factory=DevUserSettings)  # type: ignore[arg-type]
+    oidc: OidcSettings = Field(default_factory=OidcSettings)  # type: ignore[arg-type]
+    session: SessionSettings = Field(default_factory=SessionSettings)  # type: ignore[arg-type]
+    allow_dev_identity_provider: bool = Field(
+        False, description="Accept the development identity provider (deploy/dev-idp); only with profile "
+        "development.")
 
 
 class DatabaseSettings(_Strict):

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from assistant.api.auth import Authenticator, build_authenticator
-from assistant.api.routes import chat, conversations, documents, health, openai_compat
+from assistant.api.auth import Authenticator, build_authenticator, check_auth_configuration
+from assistant.api.routes import auth, chat, conversations, documents, health, openai_compat
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
 from assistant.runtime import Runtime
@@ -19,12 +19,14 @@ def create_app(
     settings: Settings, services: AppServices | None = None, authenticator: Authenticator | None = None
 ) -> FastAPI:
     """Build the app; `services` and `authenticator` default to the configured ones, built at start-up."""
-    chosen_authenticator = authenticator or build_authenticator(settings)
+    check_auth_configuration(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "services", None) is None:
+        if app.state.services is None:
             app.state.services = build_services(Runtime(settings))
+        if app.state.authenticator is None:
+            app.state.authenticator = build_authenticator(settings, app.state.services.runtime.database)
         yield
         app.state.services.runtime.close()
 
@@ -36,8 +38,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.authenticator = chosen_authenticator
-    for module in (health, chat, conversations, documents, openai_compat):
+    app.state.authenticator = authenticator
+    for module in (health, auth, chat, conversations, documents, openai_compat):
         app.include_router(module.router)
     _add_web(app)
     app.middleware("http")(_measure)

@@ -7,6 +7,7 @@ from typing import Protocol
 from fastapi import HTTPException, Request, status
 
 from assistant.config import AuthSettings, Settings
+from assistant.database import Database
 from assistant.principal import Principal
 
 
@@ -34,12 +35,16 @@ class ConfigurationRefused(RuntimeError):
     """The configuration is unsafe for this profile; the message says what to change."""
 
 
-def build_authenticator(settings: Settings) -> Authenticator:
-    if settings.auth.mode == "development":
-        if settings.profile != "development":
-            raise ConfigurationRefused(
-                "auth.mode 'development' lets anyone in: it is refused unless profile is 'development'")
-        return DevelopmentAuthenticator(settings.auth)
-    from assistant.api.oidc import build_oidc_authenticator
+def check_auth_configuration(settings: Settings) -> None:
+    if settings.auth.mode == "development" and settings.profile != "development":
+        raise ConfigurationRefused(
+            "auth.mode 'development' lets anyone in: it is refused unless profile is 'development'")
 
-    return build_oidc_authenticator(settings)
+
+def build_authenticator(settings: Settings, database: Database) -> Authenticator:
+    check_auth_configuration(settings)
+    if settings.auth.mode == "development":
+        return DevelopmentAuthenticator(settings.auth)
+    from assistant.api.keycloak_auth import build_oidc_authenticator
+
+    return build_oidc_authenticator(settings, database)
