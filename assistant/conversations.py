@@ -68,6 +68,7 @@ class StoredMessage:
 class ConversationStore:
     def __init__(self, database: Database) -> None:
         self._db = database
+        database.create_schema()
 
     def create(self, owner: str, title: str) -> ConversationRow:
         with self._db.session() as session:
