@@ -43,10 +43,9 @@ $(STAMPS)/python: pyproject.toml | $(PY)
 	$(PIP) install -q -e '.[st,llm,dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
-node-deps: $(STAMPS)/node
-$(STAMPS)/node: deploy/dev-idp/package-lock.json | $(STAMPS)/system
+node-deps: deploy/dev-idp/node_modules/.package-lock.json
+deploy/dev-idp/node_modules/.package-lock.json: deploy/dev-idp/package-lock.json | $(STAMPS)/system
 	npm ci --prefix deploy/dev-idp --no-audit --no-fund --loglevel=error
-	@mkdir -p $(STAMPS) && touch $@
 
 demo-corpus: $(STAMPS)/python $(STAMPS)/system
 	$(PY) deploy/demo/build_corpus.py --out $(DEMO_CORPUS)

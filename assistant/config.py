@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from assistant.llm.settings import LLMSettings
 
@@ -58,9 +58,9 @@ class IngestionSettings(_Strict):
 class RetrievalSettings(_Strict):
     top_k: int = Field(8, ge=1, le=100, description="Passages returned by a search.")
     candidates: int = Field(50, ge=1, le=1000, description="Candidates taken from each retriever before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (embedding) ranking in fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the French BM25 ranking in fusion.")
+    lexical_weight: float = Field(0.5, ge=0, description="Weight of the French BM25 ranking in fusion.")
 
 
 class ChatSettings(_Strict):
@@ -137,6 +137,48 @@ class ServerSettings(_Strict):
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
 
 
+class AuditSettings(_Strict):
+    retention_days: int = Field(
+        365, ge=1, le=3650, description="Audit events older than this are deleted by `assistant audit purge`.")
+    record_questions: bool = Field(
+        False, description="Also store the question text in the audit log (personal data: off by default). "
+        "Answers and tokens are never stored.")
+
+
+class RateLimitSettings(_Strict):
+    enabled: bool = Field(True, description="Limit each user's requests to the expensive endpoints.")
+    chat_per_minute: int = Field(
+        20, ge=1, description="Sustained chat requests per user and minute (JSON, stream and OpenAI-compatible).")
+    search_per_minute: int = Field(60, ge=1, description="Sustained search requests per user and minute.")
+    burst: int = Field(
+        10, ge=1, description="Requests a user may make in quick succession before the per-minute rate applies "
+        "(the token bucket's capacity).")
+
+
+class DirectorySettings(_Strict):
+    backend: Literal["keycloak", "file"] = Field(
+        "keycloak", description="Where the users' groups and roles are looked up for access previews and "
+        "`assistant ask --as-user`: Keycloak's admin API with the assistant's service account, or a YAML file.")
+    file: Path | None = Field(
+        None, description="file only: YAML of users (schema of deploy/dev-idp/users.yaml), relative to the "
+        "project root or absolute.")
+    group_full_path: bool = Field(
+        True, description="keycloak only: groups are named by their full path (\"pole/service\"), as Keycloak's "
+        "Group Membership mapper does with 'Full group path' on; must match that mapper.")
+
+    @model_validator(mode="after")
+    def _file_is_given(self) -> DirectorySettings:
+        if self.backend == "file" and self.file is None:
+            raise ValueError("directory.file is required when directory.backend is 'file'")
+        return self
+
+
+class PrivacySettings(_Strict):
+    admin_can_read_content: bool = Field(
+        False, description="Let admins read the content (titles, messages) of other users' conversations; off: "
+        "admins see only ids, dates and message counts.")
+
+
 class Settings(_Strict):
     profile: Literal["production", "development"] = Field(
         "production", description="`development` allows the development identity provider and demo data.")
@@ -150,6 +192,10 @@ class Settings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    audit: AuditSettings = Field(default_factory=AuditSettings)  # type: ignore[arg-type]
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)  # type: ignore[arg-type]
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from assistant.api.auth import Authenticator, build_authenticator, check_auth_configuration
-from assistant.api.routes import auth, chat, conversations, documents, health, openai_compat
+from assistant.api.guards import AuditMiddleware
+from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
 from assistant.runtime import Runtime
@@ -39,10 +40,11 @@ def create_app(
     app.state.settings = settings
     app.state.services = services
     app.state.authenticator = authenticator
-    for module in (health, auth, chat, conversations, documents, openai_compat):
+    for module in (health, auth, chat, conversations, documents, openai_compat, admin):
         app.include_router(module.router)
     _add_web(app)
     app.middleware("http")(_measure)
+    app.add_middleware(AuditMiddleware)  # outermost: sees the final status, and streams until their end
     return app
 
 

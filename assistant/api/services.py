@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.access import AccessService
+from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
 from assistant.conversations import ConversationStore
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatModel, ModelGate, build_chat_model
 from assistant.metrics import Metrics
+from assistant.ratelimit import RateLimiter
 from assistant.runtime import Runtime
 
 
@@ -22,6 +25,9 @@ class AppServices:
     conversations: ConversationStore
     chat: ChatService
     metrics: Metrics
+    audit: AuditLog
+    limiter: RateLimiter
+    access: AccessService
 
 
 def build_services(
@@ -38,4 +44,6 @@ def build_services(
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
-    return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate))
+    return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
+                       AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
+                       AccessService.for_runtime(runtime))

@@ -92,7 +92,7 @@ class ChatService:
             messages, used = await self._prompt(turn, question, passages)
             passages = passages[:used]  # only what the model sees may be cited
         sources = [source_payload(n, p) for n, p in enumerate(passages, start=1)]
-        yield ChatEvent("sources", {"sources": sources})
+        yield ChatEvent("sources", {"sources": sources, "collections": result.collections})
         cited: list[int]
         if not passages:
             answer, cited = self._prompts.render("no_answer.j2", question=request.message), []

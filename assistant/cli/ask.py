@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from assistant.cli.admin import lookup_or_exit, record_cli
 from assistant.cli.app import app, fail, runtime_or_exit
 from assistant.principal import Principal
 from assistant.retrieval import UnknownCollection
+from assistant.runtime import Runtime
 
 
 @app.command()
@@ -20,13 +22,19 @@ def ask(
     collection: Annotated[list[str] | None, typer.Option("--collection", help="Search only here.")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_user: Annotated[str | None, typer.Option(
+        "--as-user", help="Answer with exactly this user's rights (groups and roles from the directory).")] = None,
 ) -> None:
     """Search the index and print the best passages with their sources."""
     runtime = runtime_or_exit()
+    principal = Principal.operator() if as_user is None else _principal_of(runtime, as_user)
     try:
-        result = runtime.retrieval.search(question, Principal.operator(), collection, top_k=k)
+        result = runtime.retrieval.search(question, principal, collection, top_k=k)
     except UnknownCollection as exc:
         raise fail(str(exc), code=1) from exc
+    if as_user is not None:
+        record_cli(runtime, "ask_as_user", f"username={as_user}", collections=result.collections,
+                   retrieved=[passage.document_id for passage in result.passages], question=question)
     if as_json:
         payload = {"question": question, "passages": [asdict(p) for p in result.passages],
                    "timings_ms": result.timings_ms}
@@ -42,3 +50,11 @@ def ask(
         if passage.section:
             console.print(f"    § {passage.section}", highlight=False)
         console.print("    " + passage.text[:600].replace("\n", "\n    "), highlight=False)
+
+
+def _principal_of(runtime: Runtime, username: str) -> Principal:
+    _, _, principal = lookup_or_exit(runtime, username, "ask_as_user")
+    if "agent" not in principal.roles:
+        record_cli(runtime, "ask_as_user", f"username={username}", status=1)
+        raise fail(f"'{username}' has no 'agent' role: the service would refuse their questions", code=1)
+    return principal

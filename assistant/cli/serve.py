@@ -19,11 +19,13 @@ def serve(
 
     from assistant.api.app import create_app
     from assistant.api.auth import ConfigurationRefused
+    from assistant.jsonlog import configure_json_logging
 
     settings = settings_or_exit()
+    configure_json_logging(settings.data_path)
     try:
         application = create_app(settings)
     except ConfigurationRefused as exc:
         raise fail(str(exc)) from exc
     uvicorn.run(application, host=host or settings.server.host, port=port or settings.server.port,
-                log_level="info", proxy_headers=True)
+                log_level="info", proxy_headers=True, log_config=None, access_log=False)

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
-from assistant.api.deps import Agent, Services
+from assistant.api.deps import Services
+from assistant.api.guards import ChatAgent, Trail
 from assistant.api.schemas import ChatAnswer, ChatBody, Source
 from assistant.chat.service import ChatRequest
 from assistant.conversations import NotFound
@@ -41,11 +42,11 @@ def _http_error(error: Exception) -> HTTPException:
 
 
 @router.post("/chat", response_model=ChatAnswer, summary="Ask a question, get a grounded answer")
-async def chat(body: ChatBody, user: Agent, services: Services) -> ChatAnswer:
+async def chat(body: ChatBody, user: ChatAgent, services: Services, trail: Trail) -> ChatAnswer:
     _refuse_when_full(services)
     sources: list[Source] = []
     try:
-        async for event in services.chat.stream(user, _request(body)):
+        async for event in trail.observe(services.chat.stream(user, _request(body)), body.message):
             if event.kind == "sources":
                 sources = [Source(**source) for source in event.data["sources"]]
             elif event.kind == "done":
@@ -64,9 +65,9 @@ def _sse(event: str, data: dict[str, object]) -> str:
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "events: meta, sources, token (repeated), done; or error"}})
-async def chat_stream(body: ChatBody, user: Agent, services: Services) -> StreamingResponse:
+async def chat_stream(body: ChatBody, user: ChatAgent, services: Services, trail: Trail) -> StreamingResponse:
     _refuse_when_full(services)
-    events = services.chat.stream(user, _request(body))
+    events = trail.observe(services.chat.stream(user, _request(body)), body.message)
     try:
         first = await anext(events)  # fail before the 200 when the conversation or collection is wrong
     except (NotFound, UnknownCollection) as error:

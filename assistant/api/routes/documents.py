@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import FileResponse
 
 from assistant.api.deps import Agent, Services
+from assistant.api.guards import SearchAgent, Trail
 from assistant.api.schemas import CollectionOut
 from assistant.catalog import DocumentRow
 from assistant.principal import Principal
@@ -31,7 +32,7 @@ def readable_document(services: Services, user: Principal, document_id: str) -> 
 
 @router.get("/api/search", summary="Hybrid search within the collections the user may read")
 def search(
-    q: Annotated[str, Query(min_length=1, max_length=2000)], user: Agent, services: Services,
+    q: Annotated[str, Query(min_length=1, max_length=2000)], user: SearchAgent, services: Services, trail: Trail,
     collections: Annotated[list[str] | None, Query()] = None,
     k: Annotated[int, Query(ge=1, le=50)] = 8,
 ) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def search(
         result = services.runtime.retrieval.search(q, user, collections, top_k=k)
     except UnknownCollection as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    trail.searched(q, result.collections, [passage.document_id for passage in result.passages])
     return {"query": q, "collections": result.collections, "passages": [asdict(p) for p in result.passages],
             "timings_ms": result.timings_ms}
 

@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Agent, Services
-from assistant.chat.service import ChatRequest
+from assistant.api.guards import ChatAgent, Trail
+from assistant.chat.service import ChatEvent, ChatRequest
 from assistant.llm import ChatMessage, QueueFull
-from assistant.principal import Principal
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -65,16 +65,19 @@ def _chat_request(body: CompletionBody) -> ChatRequest | None:
 
 
 @router.post("/chat/completions", response_model=None)
-async def chat_completions(body: CompletionBody, user: Agent, services: Services) -> JSONResponse | StreamingResponse:
+async def chat_completions(
+    body: CompletionBody, user: ChatAgent, services: Services, trail: Trail
+) -> JSONResponse | StreamingResponse:
     if body.model not in MODELS:
         return _error(404, f"model '{body.model}' not found; available: {', '.join(MODELS)}", "invalid_request_error")
     request = _chat_request(body)
     if request is None:
         return _error(400, "the last message must be a non-empty user message", "invalid_request_error")
+    events = trail.observe(services.chat.stream(user, request), request.message)
     if body.stream:
-        return StreamingResponse(_stream(services, user, request, body.model), media_type="text/event-stream")
+        return StreamingResponse(_stream(events, body.model), media_type="text/event-stream")
     try:
-        answer, sources, usage = await _collect(services, user, request)
+        answer, sources, usage = await _collect(services, events)
     except QueueFull as exc:
         return _error(503, "the model is busy", "server_error", {"Retry-After": str(exc.retry_after_s)})
     return JSONResponse({
@@ -84,9 +87,9 @@ async def chat_completions(body: CompletionBody, user: Agent, services: Services
     })
 
 
-async def _collect(services: Services, user: Principal, request: ChatRequest) -> tuple[str, list[Any], dict[str, int]]:
+async def _collect(services: Services, events: AsyncIterator[ChatEvent]) -> tuple[str, list[Any], dict[str, int]]:
     answer, sources = "", []
-    async for event in services.chat.stream(user, request):
+    async for event in events:
         if event.kind == "sources":
             sources = event.data["sources"]
         elif event.kind == "done":
@@ -95,7 +98,7 @@ async def _collect(services: Services, user: Principal, request: ChatRequest) ->
     return answer, sources, {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens}
 
 
-async def _stream(services: Services, user: Principal, request: ChatRequest, model: str) -> AsyncIterator[str]:
+async def _stream(events: AsyncIterator[ChatEvent], model: str) -> AsyncIterator[str]:
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -106,7 +109,7 @@ async def _stream(services: Services, user: Principal, request: ChatRequest, mod
     yield chunk({"role": "assistant", "content": ""})
     sources: list[Any] = []
     try:
-        async for event in services.chat.stream(user, request):
+        async for event in events:
             if event.kind == "sources":
                 sources = event.data["sources"]
             elif event.kind == "token":
