@@ -54,7 +54,7 @@ ingest-demo: install
 	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --sync
 
 run: ingest-demo
-	$(VENV)/bin/assistant serve
+	deploy/run-dev.sh
 
 lint: python-deps
 	$(VENV)/bin/ruff check assistant ingestion tests bench deploy
