@@ -1,10 +1,11 @@
-"""`assistant ask`: the passages that answer a question, with their source, page and score."""
+"""`assistant ask`: the answer to a question with its sources, or only the passages (`--passages-only`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,10 +25,19 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     as_user: Annotated[str | None, typer.Option(
         "--as-user", help="Answer with exactly this user's rights (groups and roles from the directory).")] = None,
+    passages_only: Annotated[bool, typer.Option(
+        "--passages-only", help="Retrieval only: print the passages, generate nothing.")] = False,
+    mode: Annotated[str, typer.Option(help="auto, extractive or generative.")] = "auto",
 ) -> None:
-    """Search the index and print the best passages with their sources."""
+    """Answer a question from the indexed documents, with numbered sources (page, section, score)."""
     runtime = runtime_or_exit()
     principal = Principal.operator() if as_user is None else _principal_of(runtime, as_user)
+    if not passages_only:
+        result = _answer(runtime, principal, question, collection, mode, as_json)
+        if as_user is not None:
+            record_cli(runtime, "ask_as_user", f"username={as_user}", collections=result.get("collections", []),
+                       retrieved=[s["document_id"] for s in result["sources"]], question=question)
+        return
     try:
         result = runtime.retrieval.search(question, principal, collection, top_k=k)
     except UnknownCollection as exc:
@@ -58,3 +68,36 @@ def _principal_of(runtime: Runtime, username: str) -> Principal:
         record_cli(runtime, "ask_as_user", f"username={username}", status=1)
         raise fail(f"'{username}' has no 'agent' role: the service would refuse their questions", code=1)
     return principal
+
+
+def _answer(runtime: Runtime, principal: Principal, question: str, collections: list[str] | None, mode: str,
+            as_json: bool) -> dict[str, Any]:
+    from assistant.api.services import build_services
+    from assistant.chat.service import ChatRequest
+
+    if mode not in ("auto", "extractive", "generative"):
+        raise fail(f"unknown mode '{mode}': auto, extractive or generative", code=2)
+    services = build_services(runtime)
+    request = ChatRequest(question, None, collections, mode, history=[], persist=False)  # type: ignore[arg-type]
+
+    async def collect() -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        async for event in services.chat.stream(principal, request):
+            result.update(event.data if event.kind != "token" else {})
+        return result
+
+    try:
+        result = asyncio.run(collect())
+    except UnknownCollection as exc:
+        raise fail(str(exc), code=1) from exc
+    if as_json:
+        typer.echo(json.dumps({"question": question, **result}, ensure_ascii=False, indent=2, default=str))
+        return result
+    console = Console()
+    console.print(result["answer"], highlight=False)
+    console.print(f"\n[dim]mode : {result['mode']}[/]")
+    for source in result["sources"]:
+        where = f"p. {source['page']}" if source["page"] else "sans pagination"
+        mark = "*" if source["number"] in result["citations"] else " "
+        console.print(f"{mark}[{source['number']}] {source['title']} — {source['source']}, {where}", highlight=False)
+    return result
