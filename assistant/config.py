@@ -120,9 +120,6 @@ class AuthSettings(_Strict):
     dev_user: DevUserSettings = Field(default_factory=DevUserSettings)  # type: ignore[arg-type]
     oidc: OidcSettings = Field(default_factory=OidcSettings)  # type: ignore[arg-type]
     session: SessionSettings = Field(default_factory=SessionSettings)  # type: ignore[arg-type]
-    allow_dev_identity_provider: bool = Field(
-        False, description="Accept the development identity provider (deploy/dev-idp); only with profile "
-        "development.")
 
 
 class DatabaseSettings(_Strict):

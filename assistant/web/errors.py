@@ -60,7 +60,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if page is None or not wants_html(request):
         return await http_exception_handler(request, exc)
     context = {"page": page, "detail": exc.detail if isinstance(exc.detail, str) else "",
-               "login_url": _login_url(request) if exc.status_code == 401 else None}
+               "login_url": _login_url(request) if exc.status_code == 401 else None,
+               # Set by the authentication dependency before a role check fails: lets a 403 offer logout.
+               "user": getattr(request.state, "principal", None)}
     return render(request, "error.html", context, status_code=exc.status_code, headers=exc.headers)
 
 

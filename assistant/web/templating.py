@@ -41,6 +41,4 @@ def render(
 
 def uses_sso(request: Request) -> bool:
     """Whether /auth/login and /auth/logout are there to link to (not with the development login)."""
-    if request.app.state.settings.auth.mode == "development":
-        return False
-    return any(getattr(route, "path", None) == LOGIN_PATH for route in request.app.routes)
+    return bool(request.app.state.settings.auth.mode == "oidc")
