@@ -33,10 +33,10 @@ def ask(
     runtime = runtime_or_exit()
     principal = Principal.operator() if as_user is None else _principal_of(runtime, as_user)
     if not passages_only:
-        result = _answer(runtime, principal, question, collection, mode, as_json)
+        answer = _answer(runtime, principal, question, collection, mode, as_json)
         if as_user is not None:
-            record_cli(runtime, "ask_as_user", f"username={as_user}", collections=result.get("collections", []),
-                       retrieved=[s["document_id"] for s in result["sources"]], question=question)
+            record_cli(runtime, "ask_as_user", f"username={as_user}", collections=answer.get("collections", []),
+                       retrieved=[s["document_id"] for s in answer["sources"]], question=question)
         return
     try:
         result = runtime.retrieval.search(question, principal, collection, top_k=k)
