@@ -14,6 +14,7 @@ from assistant.api.routes import admin, auth, chat, conversations, documents, he
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
 from assistant.runtime import Runtime
+from assistant.web import mount_web
 
 
 def create_app(
@@ -24,12 +25,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.services is None:
+        built = app.state.services is None
+        if built:
             app.state.services = build_services(Runtime(settings))
         if app.state.authenticator is None:
             app.state.authenticator = build_authenticator(settings, app.state.services.runtime.database)
         yield
-        app.state.services.runtime.close()
+        if built:  # injected services belong to whoever built them
+            app.state.services.runtime.close()
 
     app = FastAPI(
         title="Assistant IA de la collectivité",
@@ -42,18 +45,10 @@ def create_app(
     app.state.authenticator = authenticator
     for module in (health, auth, chat, conversations, documents, openai_compat, admin):
         app.include_router(module.router)
-    _add_web(app)
+    mount_web(app)
     app.middleware("http")(_measure)
     app.add_middleware(AuditMiddleware)  # outermost: sees the final status, and streams until their end
     return app
-
-
-def _add_web(app: FastAPI) -> None:
-    try:
-        from assistant.web import mount_web
-    except ImportError:
-        return
-    mount_web(app)
 
 
 async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
