@@ -12,12 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.embeddings import EmbeddingModel
+from assistant.lexical import FrenchAnalyzer
 from assistant.retrieval import Passage
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _MIN_WORDS = 4
 _MAX_SENTENCE_CHARS = 400
 _RANK_DECAY = 0.01  # a sentence from a better-ranked passage wins a near tie
+# e5 similarities of short lines (table rows) are close together; the share of the question's words a
+# line contains separates "Entrée adulte | 4,50 €" from another row of the same table.
+_WORD_OVERLAP_WEIGHT = 0.08
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,17 @@ def best_quotes(
                 for n, p in enumerate(passages[:1], start=1)]
     vectors = embeddings.embed_passages([text for text, _ in sentences])
     query = embeddings.embed_query(question)
-    scores = vectors @ query - _RANK_DECAY * np.array([number for _, number in sentences], dtype=np.float32)
-    order = np.argsort(-scores)
+    analyzer = FrenchAnalyzer()
+    asked = set(analyzer.tokens(question))
+    overlap = np.array([len(asked & set(analyzer.tokens(text))) / max(1, len(asked)) for text, _ in sentences],
+                       dtype=np.float32)
+    ranks = np.array([number for _, number in sentences], dtype=np.float32)
+    scores = vectors @ query + _WORD_OVERLAP_WEIGHT * overlap - _RANK_DECAY * ranks
     quotes: list[Quote] = []
-    for index in order[:max_quotes]:
+    for index in np.argsort(-scores):
         text, number = sentences[int(index)]
-        quotes.append(Quote(text, number, float(scores[index])))
+        if all(quote.text != text for quote in quotes):  # the same line from two copies of a document
+            quotes.append(Quote(text, number, float(scores[index])))
+        if len(quotes) == max_quotes:
+            break
     return quotes

@@ -45,3 +45,16 @@ def test_follow_up_questions_are_completed_from_history() -> None:
     assert heuristic_standalone_question("et le samedi ?", history).startswith("Quels sont les horaires")
     assert heuristic_standalone_question("Comment obtenir un acte de naissance à la mairie ?", history) == (
         "Comment obtenir un acte de naissance à la mairie ?")
+
+
+def test_extractive_quotes_prefer_the_row_that_answers_and_skip_duplicates() -> None:
+    from assistant.chat.extractive import best_quotes
+    from tests.fakes import HashingEmbeddings
+
+    table = ("Prestation | Résidents | Non-résidents\nLeçon de natation individuelle | 18,00 € | 24,00 €\n"
+             "Entrée adulte | 4,50 € | 6,00 €\nAbonnement annuel adulte | 290,00 € | 390,00 €")
+    copies = [Passage(f"c{n}", f"d{n}", "demo", "Tarifs", f"tarifs.{ext}", "/x", None, "", table, 1.0, 0.9, None)
+              for n, ext in ((1, "ods"), (2, "xlsx"))]
+    quotes = best_quotes("Combien coûte l'entrée adulte ?", copies, HashingEmbeddings(), max_quotes=3)
+    assert quotes[0].text.startswith("Entrée adulte | 4,50 €")
+    assert len({q.text for q in quotes}) == len(quotes)
