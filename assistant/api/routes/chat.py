@@ -30,15 +30,13 @@ def _refuse_when_full(services: Services) -> None:
                             headers={"Retry-After": str(gate.retry_after_s())})
 
 
-def _http_error(error: Exception) -> HTTPException:
+def _http_error(error: QueueFull | NotFound | UnknownCollection) -> HTTPException:
     if isinstance(error, QueueFull):
         return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "le modèle est occupé, réessayez",
                              headers={"Retry-After": str(error.retry_after_s)})
     if isinstance(error, NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, "conversation introuvable")
-    if isinstance(error, UnknownCollection):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    raise error
+    return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
 
 
 @router.post("/chat", response_model=ChatAnswer, summary="Ask a question, get a grounded answer")

@@ -97,3 +97,15 @@ def test_document_file_and_chunk_respect_permissions(client: TestClient,
     assert chunk["page"] == 2
     rh_docs = [d for d in client.app.state.services.runtime.knowledge.catalog.documents("rh")]  # type: ignore[attr-defined]
     assert client.get(f"/documents/{rh_docs[0].id}/file").status_code == 404
+
+
+def test_full_queue_answers_503_with_retry_after(client: TestClient) -> None:
+    gate = client.app.state.services.gate  # type: ignore[attr-defined]
+    gate.max_queue = 0
+    gate._active = gate.concurrency  # a generation is running and nobody may wait behind it
+    for url in ("/api/chat", "/api/chat/stream"):
+        response = client.post(url, json={"message": "encombrants", "mode": "generative"})
+        assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+        assert "occupé" in response.json()["detail"]
+    gate._active = 0
+    assert client.post("/api/chat", json={"message": "encombrants", "mode": "generative"}).status_code == 200
