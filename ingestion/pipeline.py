@@ -97,9 +97,10 @@ class Ingestor:
         on_file: ProgressCallback | None = None,
         on_start: Callable[[int], None] | None = None,
     ) -> IngestionReport:
-        self._kb.catalog.ensure_collection(collection, groups if groups is not None else None)
-        if groups is not None:
-            self._kb.set_collection_groups(collection, groups)
+        if groups is None:
+            self._kb.catalog.ensure_collection(collection, None)
+        else:
+            self._kb.set_collection_groups(collection, groups)  # creates the collection when needed
         self._kb.reconcile(collection)
         report = IngestionReport()
         candidates = list(discover(paths))
