@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMPS := $(VENV)/.stamps
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils pandoc libmagic1 fonts-dejavu-core \
-	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui chromium nodejs npm
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui chromium nodejs npm postgresql
 DEMO_CORPUS := deploy/demo/generated
 PYTEST_ARGS ?=
 
@@ -25,6 +25,7 @@ $(STAMPS)/system: Makefile
 	           chromium:chromium node:nodejs npm:npm; do \
 	  command -v $${cmd%%:*} >/dev/null || missing="$$missing $${cmd#*:}"; done; \
 	[ -f /usr/share/tesseract-ocr/5/tessdata/fra.traineddata ] || missing="$$missing tesseract-ocr-fra"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
@@ -37,10 +38,11 @@ $(PY):
 
 python-deps: $(STAMPS)/python
 # torch is pinned first: an open spec would pull a multi-GB CUDA build. llama-cpp-python compiles once
-# (about 8 minutes on 2 cores); pip's wheel cache makes later installs quick.
+# (about 8 minutes on 2 cores); pip's wheel cache makes later installs quick. The postgres extra (psycopg)
+# lets the tests run the stores against a throwaway PostgreSQL server (Debian's postgresql, above).
 $(STAMPS)/python: pyproject.toml | $(PY)
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[st,llm,dev]'
+	$(PIP) install -q -e '.[st,llm,dev,postgres]'
 	@mkdir -p $(STAMPS) && touch $@
 
 node-deps: deploy/dev-idp/node_modules/.package-lock.json

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -24,13 +24,25 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgres_url(url: URL) -> tuple[URL, dict[str, Any]]:
+    """psycopg 3 (the `postgres` extra) for a bare postgresql:// URL, which SQLAlchemy maps to psycopg2;
+    sessions in UTC, so timestamps read back in UTC (as on SQLite) whatever the server's TimeZone."""
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    libpq = url.get_driver_name() in ("psycopg", "psycopg2")
+    return url, {"options": "-c TimeZone=UTC"} if libpq and "options" not in url.query else {}
+
+
 def create_database_engine(url: str, echo: bool = False) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
-    else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True)
-    return engine
+        return engine
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        parsed, connect_args = _postgres_url(parsed)
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
 class Database:

@@ -1,4 +1,4 @@
-"""The audit log (real SQLite), its CLI, and the JSON log format."""
+"""The audit log (real SQLite and PostgreSQL), its CLI, and the JSON log format."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,8 +25,10 @@ from assistant.jsonlog import JsonFormatter, LogContext, Pseudonymizer, current_
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Database:
-    return Database(f"sqlite:///{tmp_path / 'audit.db'}")
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.close()
 
 
 def event(username: str = "alice", action: str = "chat", days_ago: float = 0, **values: object) -> AuditEvent:
