@@ -160,6 +160,31 @@ class Catalog:
         with self._db.session() as session:
             return [(row[0], row[1]) for row in session.execute(query.order_by(ChunkRow.id))]
 
+    def lexical_source(self, collection: str) -> list[tuple[str, str, str, str]]:
+        """(chunk id, document id, indexed text, text) of every chunk, by document then reading order."""
+        query = (
+            select(ChunkRow.id, ChunkRow.document_id, ChunkRow.indexed_text, ChunkRow.text)
+            .where(ChunkRow.collection == collection)
+            .order_by(ChunkRow.document_id, ChunkRow.ordinal)
+        )
+        with self._db.session() as session:
+            return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
+
+    def first_chunk_ids(self, document_ids: Iterable[str]) -> dict[str, str]:
+        """The first chunk (in reading order) of each document."""
+        wanted = list(set(document_ids))
+        if not wanted:
+            return {}
+        first = (
+            select(ChunkRow.document_id, func.min(ChunkRow.ordinal).label("ordinal"))
+            .where(ChunkRow.document_id.in_(wanted)).group_by(ChunkRow.document_id).subquery()
+        )
+        query = select(ChunkRow.document_id, ChunkRow.id).join(
+            first, (ChunkRow.document_id == first.c.document_id) & (ChunkRow.ordinal == first.c.ordinal)
+        )
+        with self._db.session() as session:
+            return {row[0]: row[1] for row in session.execute(query)}
+
     def commit_document(self, document: DocumentToStore, chunks: Sequence[ChunkToStore]) -> list[str]:
         """Atomically make `chunks` the document's content; returns the ids of the chunks replaced."""
         with self._db.session() as session:

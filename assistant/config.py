@@ -44,6 +44,9 @@ class IngestionSettings(_Strict):
     chunk_tokens: int = Field(
         300, ge=32, description="Target size of a chunk's body, in embedding-model tokens; the title and "
         "section prepended to it must still fit in the model's window.")
+    opening_chars: int = Field(
+        700, ge=0, description="Characters of a document's opening (after its title) embedded as one vector "
+        "that ranks the document as a whole; 0 disables it.")
     max_file_mb: float = Field(200, gt=0, description="Files larger than this are refused.")
     parse_timeout_s: float = Field(180, gt=0, description="Wall-clock limit to parse one file (OCR included).")
     parse_memory_mb: int = Field(3072, ge=256, description="Address-space limit of the parsing process.")
@@ -61,6 +64,15 @@ class RetrievalSettings(_Strict):
     rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (embedding) ranking in fusion.")
     lexical_weight: float = Field(0.5, ge=0, description="Weight of the French BM25 ranking in fusion.")
+    opening_weight: float = Field(
+        0.5, ge=0, le=1, description="Share of the document's opening vector (vs its best passage) in the "
+        "dense score of a document.")
+    document_lexical_weight: float = Field(
+        0.3, ge=0, description="Weight of the document-level BM25 score (standardised) against the dense one "
+        "when ranking documents.")
+    passages_per_document: int = Field(
+        3, ge=1, le=50, description="Passages taken from a document before moving on to the next one (the "
+        "rest come after every document's first passages).")
 
 
 class ChatSettings(_Strict):

@@ -32,6 +32,16 @@ def _group_tag(groups: Sequence[str]) -> str:
     return "|" + "|".join(sorted(groups)) + "|" if groups else "|*|"
 
 
+def openings_key(collection: str) -> str:
+    """The vector collection holding one opening vector per document of `collection` (NUL: no name clash)."""
+    return f"\x00openings:{collection}"
+
+
+def opening_id(document_id: str, content_hash: str) -> str:
+    # Versioned like chunk ids, so that a new version's vector never overwrites the live one.
+    return f"{document_id}-{content_hash[:12]}"
+
+
 class KnowledgeBase:
     def __init__(self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex) -> None:
         self.catalog = catalog
@@ -45,16 +55,27 @@ class KnowledgeBase:
         database.create_schema()
         return cls(Catalog(database), ChromaVectorIndex(data_dir / "chroma"), LexicalIndex(data_dir / "lexical"))
 
-    def store_document(self, document: DocumentToStore, chunks: Sequence[StoredChunk]) -> int:
-        """Index a document's new version atomically; returns the number of chunks replaced."""
+    def store_document(
+        self, document: DocumentToStore, chunks: Sequence[StoredChunk], opening: np.ndarray | None = None
+    ) -> int:
+        """Index a document's new version atomically; returns the number of chunks replaced.
+
+        `opening`: the vector of the document's opening (title and first lines), used to rank documents."""
         collection = self.catalog.collection(document.collection)
         groups = collection.groups if collection else []
+        previous = self.catalog.document(document.id)
         metadatas = [self._metadata(document, item.chunk, groups) for item in chunks]
         if chunks:
             vectors = np.vstack([item.vector for item in chunks])
             self.vectors.upsert(document.collection, [item.chunk.id for item in chunks], vectors, metadatas)
+        new_opening = opening_id(document.id, document.content_hash)
+        if opening is not None:
+            self.vectors.upsert(openings_key(document.collection), [new_opening], opening[None, :],
+                                [self._opening_metadata(document, groups)])
         replaced = self.catalog.commit_document(document, [item.chunk for item in chunks])
         self.vectors.delete(document.collection, replaced)
+        if previous is not None and opening_id(previous.id, previous.content_hash) != new_opening:
+            self.vectors.delete(openings_key(document.collection), [opening_id(previous.id, previous.content_hash)])
         self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return len(replaced)
 
@@ -64,6 +85,7 @@ class KnowledgeBase:
             return False
         removed = self.catalog.remove_document(document_id)
         self.vectors.delete(document.collection, removed)
+        self.vectors.delete(openings_key(document.collection), [opening_id(document.id, document.content_hash)])
         self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return True
 
@@ -73,17 +95,22 @@ class KnowledgeBase:
         ids = sorted(self.catalog.chunk_ids(name))
         tag = _group_tag(row.groups)
         self.vectors.update_metadata(name, ids, [{"groups": tag} for _ in ids])
+        openings = sorted(self.vectors.ids(openings_key(name)))
+        self.vectors.update_metadata(openings_key(name), openings, [{"groups": tag} for _ in openings])
         return row
 
     def reconcile(self, collection: str) -> int:
         """Delete vectors that the catalog does not know (left by an interrupted ingestion)."""
         orphans = sorted(self.vectors.ids(collection) - self.catalog.chunk_ids(collection))
         self.vectors.delete(collection, orphans)
-        return len(orphans)
+        live = {opening_id(row.id, row.content_hash) for row in self.catalog.documents(collection)}
+        stale = sorted(self.vectors.ids(openings_key(collection)) - live)
+        self.vectors.delete(openings_key(collection), stale)
+        return len(orphans) + len(stale)
 
     def refresh_lexical(self, collection: str) -> None:
         generation = self.catalog.generation(collection)
-        self.lexical.rebuild(collection, generation, self.catalog.chunk_texts(collection))
+        self.lexical.rebuild(collection, generation, self.catalog.lexical_source(collection))
 
     def dense_search(
         self, collection: str, vector: np.ndarray, limit: int, generation: int | None = None
@@ -99,11 +126,19 @@ class KnowledgeBase:
             self._vector_generation[collection] = generation
         return self.vectors.query(collection, vector, limit)
 
+    def opening_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
+        """Documents whose opening is closest to `vector` (call after `dense_search`, which reloads)."""
+        return self.vectors.query(openings_key(collection), vector, limit)
+
     def lexical_search(
-        self, collection: str, query: str, limit: int, generation: int | None = None
+        self, collection: str, query: str, limit: int, generation: int | None = None, documents: bool = False
     ) -> list[LexicalHit]:
+        """BM25 over passages, or over whole documents (`documents=True`: hits carry document ids)."""
         generation = self.catalog.generation(collection) if generation is None else generation
-        return self.lexical.search(collection, generation, query, limit, self.catalog.chunk_texts)
+        return self.lexical.search(collection, generation, query, limit, self.catalog.lexical_source, documents)
+
+    def first_chunks(self, document_ids: Sequence[str]) -> dict[str, str]:
+        return self.catalog.first_chunk_ids(document_ids)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         return self.catalog.chunks_by_id(ids)
@@ -124,3 +159,8 @@ class KnowledgeBase:
         if chunk.page is not None:
             metadata["page"] = chunk.page
         return metadata
+
+    @staticmethod
+    def _opening_metadata(document: DocumentToStore, groups: Sequence[str]) -> Metadata:
+        return {"document_id": document.id, "collection": document.collection, "groups": _group_tag(groups),
+                "title": document.title[:500], "content_hash": document.content_hash}

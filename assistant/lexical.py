@@ -60,19 +60,41 @@ def _singular(word: str) -> str:
 
 @dataclass(frozen=True)
 class LexicalHit:
+    """A passage (or, from a document-level search, a whole document: then `chunk_id` is empty)."""
+
     chunk_id: str
+    document_id: str
     score: float
 
 
-class _LoadedIndex:
-    def __init__(self, generation: int, retriever: Any, chunk_ids: list[str]) -> None:
-        self.generation = generation
+# (chunk id, document id, indexed text, text), grouped by document in reading order.
+LexicalSource = Callable[[str], Sequence[tuple[str, str, str, str]]]
+
+
+class _Level:
+    """One BM25 index (over passages or over documents) and the ids of its rows."""
+
+    def __init__(self, retriever: Any, ids: list[str], documents: list[str]) -> None:
         self.retriever = retriever
-        self.chunk_ids = chunk_ids
+        self.ids = ids
+        self.documents = documents
         self.vocabulary: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
 
 
-ChunkSource = Callable[[str], list[tuple[str, str]]]
+class _LoadedIndex:
+    def __init__(self, generation: int, chunks: _Level, documents: _Level) -> None:
+        self.generation = generation
+        self.chunks = chunks
+        self.documents = documents
+
+
+def _document_texts(entries: Sequence[tuple[str, str, str, str]]) -> tuple[list[str], list[str]]:
+    """One text per document: its first passage as indexed (title and section), then the others' text."""
+    texts: dict[str, list[str]] = {}
+    for _, document_id, indexed_text, text in entries:
+        parts = texts.setdefault(document_id, [])
+        parts.append(text if parts else indexed_text)
+    return list(texts), ["\n".join(parts) for parts in texts.values()]
 
 
 class LexicalIndex:
@@ -85,21 +107,16 @@ class LexicalIndex:
     def _dir(self, collection: str) -> Path:
         return self._root / chroma_collection_name(collection)
 
-    def rebuild(self, collection: str, generation: int, chunks: Sequence[tuple[str, str]]) -> None:
-        """Build the index from (chunk id, text) pairs and swap it in atomically on disk."""
-        import bm25s
-
+    def rebuild(self, collection: str, generation: int, entries: Sequence[tuple[str, str, str, str]]) -> None:
+        """Build the passage and document indexes and swap them in atomically on disk."""
         final = self._dir(collection)
         staging = final.with_name(final.name + ".staging")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        ids = [chunk_id for chunk_id, _ in chunks]
-        retriever = None
-        if chunks:
-            retriever = bm25s.BM25()
-            retriever.index([self._analyzer.tokens(text) for _, text in chunks], show_progress=False)
-            retriever.save(str(staging / "bm25"))
-        (staging / "ids.json").write_text(json.dumps(ids))
+        document_ids, document_texts = _document_texts(entries)
+        chunks = self._build(staging / "chunks", [e[0] for e in entries], [e[1] for e in entries],
+                             [e[2] for e in entries])
+        documents = self._build(staging / "documents", document_ids, document_ids, document_texts)
         (staging / "generation").write_text(str(generation))
         previous = final.with_name(final.name + ".previous")
         shutil.rmtree(previous, ignore_errors=True)
@@ -108,7 +125,27 @@ class LexicalIndex:
         staging.rename(final)
         shutil.rmtree(previous, ignore_errors=True)
         with self._lock:
-            self._loaded[collection] = _LoadedIndex(generation, retriever, ids)
+            self._loaded[collection] = _LoadedIndex(generation, chunks, documents)
+
+    def _build(self, directory: Path, ids: list[str], documents: list[str], texts: list[str]) -> _Level:
+        import bm25s
+
+        directory.mkdir()
+        retriever = None
+        if texts:
+            retriever = bm25s.BM25()
+            retriever.index([self._analyzer.tokens(text) for text in texts], show_progress=False)
+            retriever.save(str(directory / "bm25"))
+        (directory / "ids.json").write_text(json.dumps({"ids": ids, "documents": documents}))
+        return _Level(retriever, ids, documents)
+
+    @staticmethod
+    def _read(directory: Path) -> _Level:
+        import bm25s
+
+        stored = json.loads((directory / "ids.json").read_text())
+        retriever = bm25s.BM25.load(str(directory / "bm25")) if stored["ids"] else None
+        return _Level(retriever, stored["ids"], stored["documents"])
 
     def _stored_generation(self, collection: str) -> int | None:
         try:
@@ -116,37 +153,36 @@ class LexicalIndex:
         except (FileNotFoundError, ValueError):
             return None
 
-    def _load(self, collection: str, generation: int, source: ChunkSource) -> _LoadedIndex:
+    def _load(self, collection: str, generation: int, source: LexicalSource) -> _LoadedIndex:
         loaded = self._loaded.get(collection)
         if loaded is not None and loaded.generation == generation:
             return loaded
-        if self._stored_generation(collection) != generation:
+        directory = self._dir(collection)
+        if self._stored_generation(collection) != generation or not (directory / "documents").is_dir():
             self.rebuild(collection, generation, source(collection))
             return self._loaded[collection]
-        import bm25s
-
-        directory = self._dir(collection)
-        ids = json.loads((directory / "ids.json").read_text())
-        retriever = bm25s.BM25.load(str(directory / "bm25")) if ids else None
-        loaded = _LoadedIndex(generation, retriever, ids)
+        loaded = _LoadedIndex(generation, self._read(directory / "chunks"), self._read(directory / "documents"))
         with self._lock:
             self._loaded[collection] = loaded
         return loaded
 
     def search(
-        self, collection: str, generation: int, query: str, limit: int, source: ChunkSource
+        self, collection: str, generation: int, query: str, limit: int, source: LexicalSource,
+        documents: bool = False,
     ) -> list[LexicalHit]:
         index = self._load(collection, generation, source)
-        if index.retriever is None:
+        level = index.documents if documents else index.chunks
+        if level.retriever is None:
             return []
-        token_ids = [index.vocabulary[token] for token in self._analyzer.tokens(query) if token in index.vocabulary]
+        token_ids = [level.vocabulary[token] for token in self._analyzer.tokens(query) if token in level.vocabulary]
         if not token_ids:
             return []
-        scores = np.asarray(index.retriever.get_scores(token_ids))
-        limit = min(limit, len(index.chunk_ids))
+        scores = np.asarray(level.retriever.get_scores(token_ids))
+        limit = min(limit, len(level.ids))
         top = np.argpartition(-scores, limit - 1)[:limit]
         top = top[np.argsort(-scores[top])]
-        return [LexicalHit(index.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [LexicalHit("" if documents else level.ids[i], level.documents[i], float(scores[i]))
+                for i in top if scores[i] > 0]
 
     def drop(self, collection: str) -> None:
         shutil.rmtree(self._dir(collection), ignore_errors=True)

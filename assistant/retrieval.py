@@ -1,5 +1,8 @@
 """The one retrieval service every feature calls: hybrid (dense + French BM25), fused, permission-filtered.
 
+Documents are ranked first (best passage, opening vector and document-level BM25, see `ranking`), then
+their passages (reciprocal rank fusion of the passage-level dense and BM25 rankings).
+
 Permissions are applied before any index is touched: only the collections the principal may read are
 searched, so a forbidden passage can never reach a prompt, a citation or a search result.
 """
@@ -7,14 +10,26 @@ searched, so a forbidden passage can never reach a prompt, a citation or a searc
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from assistant.catalog import ChunkRow, DocumentRow
 from assistant.config import RetrievalSettings
 from assistant.embeddings import EmbeddingModel
 from assistant.knowledge import KnowledgeBase
+from assistant.lexical import LexicalHit
 from assistant.principal import Principal
+from assistant.ranking import (
+    DocumentSignals,
+    best_per_document,
+    document_scores,
+    interleave_passages,
+    reciprocal_rank_fusion,
+)
+from assistant.vectorstore import VectorHit
+
+_HitT = TypeVar("_HitT", VectorHit, LexicalHit)
 
 
 class UnknownCollection(LookupError):
@@ -44,13 +59,14 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def reciprocal_rank_fusion(rankings: Sequence[tuple[Sequence[str], float]], k: int) -> dict[str, float]:
-    """Fuse ranked id lists, each with a weight: score = sum(weight / (k + rank))."""
-    fused: dict[str, float] = {}
-    for ids, weight in rankings:
-        for rank, item in enumerate(ids, start=1):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
-    return fused
+@dataclass
+class _Hits:
+    """Candidates of the four retrievers, pooled over the readable collections."""
+
+    passages_dense: list[VectorHit]
+    passages_lexical: list[LexicalHit]
+    openings: list[VectorHit]
+    documents_lexical: list[LexicalHit]
 
 
 class RetrievalService:
@@ -80,67 +96,98 @@ class RetrievalService:
         collections: Sequence[str] | None = None,
         top_k: int | None = None,
     ) -> SearchResult:
+        """Passages ranked by their document's relevance, then by their own within the document."""
         started = time.perf_counter()
         scope = self._scope(principal, collections)
         top_k = top_k or self._settings.top_k
         timings: dict[str, float] = {}
         if not scope or not query.strip():
             return SearchResult([], list(scope), timings)
-        dense, lexical = self._candidates(query, scope, timings)
-        fused = reciprocal_rank_fusion(
-            [
-                (sorted(dense, key=dense.__getitem__, reverse=True), self._settings.dense_weight),
-                (sorted(lexical, key=lexical.__getitem__, reverse=True), self._settings.lexical_weight),
-            ],
-            self._settings.rrf_k,
-        )
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        passages = self._passages(ranked, fused, dense, lexical, top_k)
+        hits = self._candidates(query, scope, timings)
+        clock = time.perf_counter()
+        ranking = _Ranking.of(hits, self._settings)
+        passages = self._passages(ranking, top_k)
+        timings["fusion"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResult(passages, list(scope), timings)
 
-    def _candidates(
-        self, query: str, scope: dict[str, int], timings: dict[str, float]
-    ) -> tuple[dict[str, float], dict[str, float]]:
+    def _candidates(self, query: str, scope: dict[str, int], timings: dict[str, float]) -> _Hits:
         limit = self._settings.candidates
         clock = time.perf_counter()
         vector = self._embeddings.embed_query(query)
         timings["embed"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        dense_hits = [hit for name, gen in scope.items() for hit in self._kb.dense_search(name, vector, limit, gen)]
-        dense_hits.sort(key=lambda hit: hit.similarity, reverse=True)
+        dense = [hit for name, gen in scope.items() for hit in self._kb.dense_search(name, vector, limit, gen)]
+        openings = [hit for name in scope for hit in self._kb.opening_search(name, vector, limit)]
         timings["dense"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        lexical_hits = [hit for name, gen in scope.items() for hit in self._kb.lexical_search(name, query, limit, gen)]
-        lexical_hits.sort(key=lambda hit: hit.score, reverse=True)
+        lexical = [hit for name, gen in scope.items() for hit in self._kb.lexical_search(name, query, limit, gen)]
+        documents = [hit for name, gen in scope.items()
+                     for hit in self._kb.lexical_search(name, query, limit, gen, documents=True)]
         timings["lexical"] = (time.perf_counter() - clock) * 1000
-        dense = {hit.chunk_id: hit.similarity for hit in dense_hits[:limit]}
-        lexical = {hit.chunk_id: hit.score for hit in lexical_hits[:limit]}
-        return dense, lexical
+        return _Hits(_best(dense, limit, lambda h: h.similarity), _best(lexical, limit, lambda h: h.score),
+                     _best(openings, limit, lambda h: h.similarity), _best(documents, limit, lambda h: h.score))
 
-    def _passages(
-        self,
-        ranked: list[str],
-        fused: dict[str, float],
-        dense: dict[str, float],
-        lexical: dict[str, float],
-        top_k: int,
-    ) -> list[Passage]:
+    def _passages(self, ranking: _Ranking, top_k: int) -> list[Passage]:
+        documents = ranking.documents()
+        missing = [doc for doc in documents[:top_k] if doc not in ranking.chunks_of]
+        # A document found by its opening or its words, with no passage among the candidates: show its start.
+        for document, chunk_id in self._kb.first_chunks(missing).items():
+            ranking.chunks_of[document] = [chunk_id]
+        ordered = interleave_passages(documents, ranking.chunks_of, self._settings.passages_per_document,
+                                      top_k * 3)
         # Vectors left by an interrupted ingestion are not in the catalog: they are dropped here.
-        chunks = self._kb.chunks(ranked[: top_k * 3])
-        documents = self._kb.catalog.documents_by_id(chunk.document_id for chunk in chunks.values())
+        chunks = self._kb.chunks(ordered)
+        rows = self._kb.catalog.documents_by_id(chunk.document_id for chunk in chunks.values())
         passages: list[Passage] = []
-        for chunk_id in ranked:
+        for chunk_id in ordered:
             chunk = chunks.get(chunk_id)
-            if chunk is None or chunk.document_id not in documents:
+            if chunk is None or chunk.document_id not in rows:
                 continue
-            passages.append(
-                _passage(chunk, documents[chunk.document_id], fused[chunk_id], dense.get(chunk_id),
-                         lexical.get(chunk_id))
-            )
+            passages.append(ranking.passage(chunk, rows[chunk.document_id]))
             if len(passages) == top_k:
                 break
         return passages
+
+
+def _best(hits: list[_HitT], limit: int, key: Callable[[_HitT], float]) -> list[_HitT]:
+    return sorted(hits, key=key, reverse=True)[:limit]
+
+
+@dataclass
+class _Ranking:
+    document_score: dict[str, float]
+    chunks_of: dict[str, list[str]]
+    dense: dict[str, float]
+    lexical: dict[str, float]
+    opening: dict[str, float]
+
+    @classmethod
+    def of(cls, hits: _Hits, settings: RetrievalSettings) -> _Ranking:
+        dense = {hit.chunk_id: hit.similarity for hit in hits.passages_dense}
+        lexical = {hit.chunk_id: hit.score for hit in hits.passages_lexical}
+        document_of = {hit.chunk_id: hit.document_id for hit in hits.passages_dense}
+        document_of.update({hit.chunk_id: hit.document_id for hit in hits.passages_lexical})
+        opening = {hit.document_id: hit.similarity for hit in hits.openings}
+        signals = DocumentSignals(best_per_document(dense, document_of), opening,
+                                  {hit.document_id: hit.score for hit in hits.documents_lexical})
+        chunk_score = reciprocal_rank_fusion(
+            [(list(dense), settings.dense_weight), (list(lexical), settings.lexical_weight)], settings.rrf_k
+        )
+        chunks_of: dict[str, list[str]] = {}
+        for chunk_id in sorted(chunk_score, key=chunk_score.__getitem__, reverse=True):
+            chunks_of.setdefault(document_of[chunk_id], []).append(chunk_id)
+        scores = document_scores(signals, settings.opening_weight, settings.document_lexical_weight)
+        return cls(scores, chunks_of, dense, lexical, opening)
+
+    def documents(self) -> list[str]:
+        return sorted(self.document_score, key=self.document_score.__getitem__, reverse=True)
+
+    def passage(self, chunk: ChunkRow, document: DocumentRow) -> Passage:
+        # A passage reached through its document's opening is as close to the question as that opening.
+        similarity = self.dense.get(chunk.id, self.opening.get(document.id))
+        return _passage(chunk, document, self.document_score.get(document.id, 0.0), similarity,
+                        self.lexical.get(chunk.id))
 
 
 def _passage(

@@ -21,8 +21,11 @@ Metadata = Mapping[str, str | int | float | bool]
 
 @dataclass(frozen=True)
 class VectorHit:
+    """A stored vector near the query: a passage, or a document's opening (then `chunk_id` is its vector id)."""
+
     chunk_id: str
     similarity: float
+    document_id: str
 
 
 class VectorIndex(Protocol):
@@ -136,10 +139,11 @@ class ChromaVectorIndex:
         if count == 0:
             return []
         result = handle.query(
-            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["distances", "metadatas"]
         )
-        ids, distances = result["ids"][0], result["distances"][0]
-        return [VectorHit(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances, strict=True)]
+        rows = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+        return [VectorHit(item, 1.0 - float(distance), str((metadata or {}).get("document_id", "")))
+                for item, distance, metadata in rows]
 
     def ids(self, collection: str) -> set[str]:
         handle = self._collection(collection, create=False)

@@ -71,6 +71,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def opening_text(parsed: ParsedDocument, limit: int) -> str:
+    """The document's title and first lines: what it is about, as its author put it up front."""
+    if limit <= 0:
+        return ""
+    body = "\n".join(element.text.strip() for element in parsed.elements if element.text.strip())[:limit]
+    if not body:
+        return ""
+    return body if body.startswith(parsed.title) else f"{parsed.title}\n{body}"
+
+
 def _is_disk_full(error: BaseException) -> bool:
     text = str(error).lower()
     return getattr(error, "errno", None) == 28 or "disk is full" in text or "no space left" in text
@@ -182,7 +192,9 @@ class Ingestor:
             reason = "no text found in the file (empty, or images without OCR text)"
             return FileOutcome(candidate.path, "failed", reason)
         clock = time.perf_counter()
-        vectors = self._embeddings.embed_passages([chunk.indexed_text for chunk in chunks])
+        opening = opening_text(parsed, self._settings.opening_chars)
+        texts = [chunk.indexed_text for chunk in chunks] + ([opening] if opening else [])
+        vectors = self._embeddings.embed_passages(texts)
         report.seconds["embed"] += time.perf_counter() - clock
         document = self._document(candidate.path, digest, parsed, collection)
         stored = [
@@ -192,7 +204,7 @@ class Ingestor:
         ]
         clock = time.perf_counter()
         try:
-            self._kb.store_document(document, stored)
+            self._kb.store_document(document, stored, vectors[len(chunks)] if opening else None)
         except Exception as exc:
             if _is_disk_full(exc):
                 raise StorageFull(f"disk full while indexing {candidate.path}: ingestion stopped") from exc

@@ -9,7 +9,7 @@ from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
 from assistant.config import RetrievalSettings
 from assistant.knowledge import KnowledgeBase, StoredChunk
 from assistant.principal import Principal
-from assistant.retrieval import RetrievalService, UnknownCollection, reciprocal_rank_fusion
+from assistant.retrieval import RetrievalService, UnknownCollection
 from tests.fakes import HashingEmbeddings
 
 DOCS = {
@@ -94,8 +94,3 @@ def test_group_change_needs_no_reembedding(knowledge: KnowledgeBase, fake_embedd
     assert service.search("note interne", Principal.of("x", groups=["rh"])).passages == []
     assert service.search("note interne", Principal.of("y", groups=["dsi"])).passages
 
-
-def test_rrf_weights_and_ranks() -> None:
-    fused = reciprocal_rank_fusion([(["a", "b"], 1.0), (["b", "c"], 1.0)], k=60)
-    assert max(fused, key=fused.__getitem__) == "b"
-    assert reciprocal_rank_fusion([(["a"], 0.0), (["c"], 1.0)], 60)["a"] == 0.0
