@@ -70,6 +70,9 @@ class RetrievalSettings(_Strict):
     document_lexical_weight: float = Field(
         0.3, ge=0, description="Weight of the document-level BM25 score (standardised) against the dense one "
         "when ranking documents.")
+    search_threads: int = Field(
+        4, ge=1, le=64, description="Collections searched at the same time by one query (the vector store "
+        "releases the interpreter lock while it searches).")
     passages_per_document: int = Field(
         3, ge=1, le=50, description="Passages taken from a document before moving on to the next one (the "
         "rest come after every document's first passages).")

@@ -10,7 +10,7 @@ A crash between steps leaves only orphan vectors, which searches ignore (they ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,10 @@ def openings_key(collection: str) -> str:
 def opening_id(document_id: str, content_hash: str) -> str:
     # Versioned like chunk ids, so that a new version's vector never overwrites the live one.
     return f"{document_id}-{content_hash[:12]}"
+
+
+def opening_document(vector_id: str) -> str:
+    return vector_id.rsplit("-", 1)[0]
 
 
 class KnowledgeBase:
@@ -112,23 +116,25 @@ class KnowledgeBase:
         generation = self.catalog.generation(collection)
         self.lexical.rebuild(collection, generation, self.catalog.lexical_source(collection))
 
-    def dense_search(
-        self, collection: str, vector: np.ndarray, limit: int, generation: int | None = None
-    ) -> list[VectorHit]:
-        """`generation`: the collection's catalog generation, when the caller already has it."""
-        generation = self.catalog.generation(collection) if generation is None else generation
-        known = self._vector_generation.setdefault(collection, generation)
-        if known != generation:
-            # Another process (an `assistant ingest` beside the service) changed the collection:
-            # reopen the vector store so that its writes become visible here.
+    def sync_vectors(self, generations: dict[str, int]) -> None:
+        """Make other processes' writes visible before searching the collections (name -> catalog generation).
+
+        Call it before querying collections concurrently: it may reopen the vector store."""
+        stale = [name for name, generation in generations.items()
+                 if self._vector_generation.setdefault(name, generation) != generation]
+        if stale:
+            # Another process (an `assistant ingest` beside the service) changed these collections.
             self.vectors.reload()
             self._vector_generation.clear()
-            self._vector_generation[collection] = generation
+            self._vector_generation.update(generations)
+
+    def dense_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
         return self.vectors.query(collection, vector, limit)
 
     def opening_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
-        """Documents whose opening is closest to `vector` (call after `dense_search`, which reloads)."""
-        return self.vectors.query(openings_key(collection), vector, limit)
+        """Documents whose opening is closest to `vector`: hit ids are document ids."""
+        hits = self.vectors.query(openings_key(collection), vector, limit)
+        return [VectorHit(opening_document(hit.chunk_id), hit.similarity) for hit in hits]
 
     def lexical_search(
         self, collection: str, query: str, limit: int, generation: int | None = None, documents: bool = False
@@ -136,6 +142,11 @@ class KnowledgeBase:
         """BM25 over passages, or over whole documents (`documents=True`: hits carry document ids)."""
         generation = self.catalog.generation(collection) if generation is None else generation
         return self.lexical.search(collection, generation, query, limit, self.catalog.lexical_source, documents)
+
+    def chunk_documents(self, collection: str, generation: int | None = None) -> Mapping[str, str]:
+        """Chunk id -> document id for every chunk of the collection, as indexed at `generation`."""
+        generation = self.catalog.generation(collection) if generation is None else generation
+        return self.lexical.chunk_documents(collection, generation, self.catalog.lexical_source)
 
     def first_chunks(self, document_ids: Sequence[str]) -> dict[str, str]:
         return self.catalog.first_chunk_ids(document_ids)

@@ -80,6 +80,10 @@ class _Level:
         self.documents = documents
         self.vocabulary: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
 
+    @cached_property
+    def document_of(self) -> dict[str, str]:
+        return dict(zip(self.ids, self.documents, strict=True))
+
 
 class _LoadedIndex:
     def __init__(self, generation: int, chunks: _Level, documents: _Level) -> None:
@@ -103,6 +107,7 @@ class LexicalIndex:
         self._analyzer = analyzer or FrenchAnalyzer()
         self._loaded: dict[str, _LoadedIndex] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def _dir(self, collection: str) -> Path:
         return self._root / chroma_collection_name(collection)
@@ -157,6 +162,15 @@ class LexicalIndex:
         loaded = self._loaded.get(collection)
         if loaded is not None and loaded.generation == generation:
             return loaded
+        with self._lock:
+            loading = self._loading.setdefault(collection, threading.Lock())
+        with loading:  # concurrent searches rebuild or read a collection's index once
+            loaded = self._loaded.get(collection)
+            if loaded is not None and loaded.generation == generation:
+                return loaded
+            return self._read_or_rebuild(collection, generation, source)
+
+    def _read_or_rebuild(self, collection: str, generation: int, source: LexicalSource) -> _LoadedIndex:
         directory = self._dir(collection)
         if self._stored_generation(collection) != generation or not (directory / "documents").is_dir():
             self.rebuild(collection, generation, source(collection))
@@ -165,6 +179,9 @@ class LexicalIndex:
         with self._lock:
             self._loaded[collection] = loaded
         return loaded
+
+    def chunk_documents(self, collection: str, generation: int, source: LexicalSource) -> dict[str, str]:
+        return self._load(collection, generation, source).chunks.document_of
 
     def search(
         self, collection: str, generation: int, query: str, limit: int, source: LexicalSource,

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+import numpy as np
 
 from assistant.catalog import ChunkRow, DocumentRow
 from assistant.config import RetrievalSettings
@@ -61,19 +64,39 @@ class SearchResult:
 
 @dataclass
 class _Hits:
-    """Candidates of the four retrievers, pooled over the readable collections."""
+    """Candidates of the four retrievers (openings' ids are document ids), and the document of each passage."""
 
     passages_dense: list[VectorHit]
     passages_lexical: list[LexicalHit]
     openings: list[VectorHit]
     documents_lexical: list[LexicalHit]
+    document_of: dict[str, str]
+
+    def merge(self, other: _Hits) -> None:
+        self.passages_dense += other.passages_dense
+        self.passages_lexical += other.passages_lexical
+        self.openings += other.openings
+        self.documents_lexical += other.documents_lexical
+        self.document_of.update(other.document_of)
+
+    def best(self, limit: int) -> _Hits:
+        return _Hits(_best(self.passages_dense, limit, lambda h: h.similarity),
+                     _best(self.passages_lexical, limit, lambda h: h.score),
+                     _best(self.openings, limit, lambda h: h.similarity),
+                     _best(self.documents_lexical, limit, lambda h: h.score), self.document_of)
 
 
 class RetrievalService:
+    """Searches the readable collections concurrently (the vector store's queries release the GIL)."""
+
     def __init__(self, knowledge: KnowledgeBase, embeddings: EmbeddingModel, settings: RetrievalSettings) -> None:
         self._kb = knowledge
         self._embeddings = embeddings
         self._settings = settings
+        self._pool = ThreadPoolExecutor(max_workers=settings.search_threads, thread_name_prefix="search")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def readable_collections(self, principal: Principal, requested: Sequence[str] | None = None) -> list[str]:
         return list(self._scope(principal, requested))
@@ -112,21 +135,31 @@ class RetrievalService:
         return SearchResult(passages, list(scope), timings)
 
     def _candidates(self, query: str, scope: dict[str, int], timings: dict[str, float]) -> _Hits:
-        limit = self._settings.candidates
         clock = time.perf_counter()
         vector = self._embeddings.embed_query(query)
         timings["embed"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        dense = [hit for name, gen in scope.items() for hit in self._kb.dense_search(name, vector, limit, gen)]
-        openings = [hit for name in scope for hit in self._kb.opening_search(name, vector, limit)]
-        timings["dense"] = (time.perf_counter() - clock) * 1000
-        clock = time.perf_counter()
-        lexical = [hit for name, gen in scope.items() for hit in self._kb.lexical_search(name, query, limit, gen)]
-        documents = [hit for name, gen in scope.items()
-                     for hit in self._kb.lexical_search(name, query, limit, gen, documents=True)]
-        timings["lexical"] = (time.perf_counter() - clock) * 1000
-        return _Hits(_best(dense, limit, lambda h: h.similarity), _best(lexical, limit, lambda h: h.score),
-                     _best(openings, limit, lambda h: h.similarity), _best(documents, limit, lambda h: h.score))
+        self._kb.sync_vectors(scope)
+        futures = [self._pool.submit(self._search_collection, name, generation, query, vector)
+                   for name, generation in scope.items()]
+        hits = _Hits([], [], [], [], {})
+        for future in futures:
+            hits.merge(future.result())
+        timings["indexes"] = (time.perf_counter() - clock) * 1000
+        return hits.best(self._settings.candidates)
+
+    def _search_collection(self, name: str, generation: int, query: str, vector: np.ndarray) -> _Hits:
+        limit = self._settings.candidates
+        document_of = self._kb.chunk_documents(name, generation)
+        # A vector the catalog does not know (left by an interrupted ingestion) is no candidate.
+        dense = [hit for hit in self._kb.dense_search(name, vector, limit) if hit.chunk_id in document_of]
+        return _Hits(
+            dense,
+            self._kb.lexical_search(name, query, limit, generation),
+            self._kb.opening_search(name, vector, limit),
+            self._kb.lexical_search(name, query, limit, generation, documents=True),
+            {hit.chunk_id: document_of[hit.chunk_id] for hit in dense},
+        )
 
     def _passages(self, ranking: _Ranking, top_k: int) -> list[Passage]:
         documents = ranking.documents()
@@ -166,9 +199,9 @@ class _Ranking:
     def of(cls, hits: _Hits, settings: RetrievalSettings) -> _Ranking:
         dense = {hit.chunk_id: hit.similarity for hit in hits.passages_dense}
         lexical = {hit.chunk_id: hit.score for hit in hits.passages_lexical}
-        document_of = {hit.chunk_id: hit.document_id for hit in hits.passages_dense}
+        document_of = dict(hits.document_of)
         document_of.update({hit.chunk_id: hit.document_id for hit in hits.passages_lexical})
-        opening = {hit.document_id: hit.similarity for hit in hits.openings}
+        opening = {hit.chunk_id: hit.similarity for hit in hits.openings}
         signals = DocumentSignals(best_per_document(dense, document_of), opening,
                                   {hit.document_id: hit.score for hit in hits.documents_lexical})
         chunk_score = reciprocal_rank_fusion(

@@ -43,6 +43,8 @@ class Runtime:
         return Ingestor(self.knowledge, self.embeddings, self.settings.ingestion)
 
     def close(self) -> None:
+        if "retrieval" in self.__dict__:
+            self.retrieval.close()
         if "knowledge" in self.__dict__:
             self.knowledge.vectors.close()
         if "database" in self.__dict__:

@@ -25,7 +25,6 @@ class VectorHit:
 
     chunk_id: str
     similarity: float
-    document_id: str
 
 
 class VectorIndex(Protocol):
@@ -132,18 +131,13 @@ class ChromaVectorIndex:
             handle.update(ids=list(ids[start:end]), metadatas=[dict(m) for m in metadatas[start:end]])
 
     def query(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
+        # Distances only, and no count() first: each extra read costs milliseconds on the hot path.
         handle = self._collection(collection, create=False)
         if handle is None:
             return []
-        count = handle.count()
-        if count == 0:
-            return []
-        result = handle.query(
-            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["distances", "metadatas"]
-        )
-        rows = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
-        return [VectorHit(item, 1.0 - float(distance), str((metadata or {}).get("document_id", "")))
-                for item, distance, metadata in rows]
+        result = handle.query(query_embeddings=[vector.tolist()], n_results=limit, include=["distances"])
+        ids, distances = result["ids"][0], result["distances"][0]
+        return [VectorHit(item, 1.0 - float(distance)) for item, distance in zip(ids, distances, strict=True)]
 
     def ids(self, collection: str) -> set[str]:
         handle = self._collection(collection, create=False)

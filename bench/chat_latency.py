@@ -63,11 +63,11 @@ def fill(runtime: Runtime, size: int, dimension: int) -> None:
         doc_id = f"doc{start}"
         document = DocumentToStore(doc_id, collection, f"/bench/{doc_id}.pdf", f"{doc_id}.pdf", doc_id, "pdf",
                                    "0" * 64, 1, CHUNKS_PER_DOCUMENT)
-        vectors = rng.standard_normal((CHUNKS_PER_DOCUMENT, dimension)).astype(np.float32)
+        vectors = rng.standard_normal((CHUNKS_PER_DOCUMENT + 1, dimension)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         chunks = [StoredChunk(ChunkToStore(f"{doc_id}-{i}", i, texts[start + i], texts[start + i], 1 + i // 5, ""),
                               vectors[i]) for i in range(min(CHUNKS_PER_DOCUMENT, size - start))]
-        kb.store_document(document, chunks)
+        kb.store_document(document, chunks, vectors[-1])
     for c in range(COLLECTIONS):
         kb.refresh_lexical(f"c{c}")
 

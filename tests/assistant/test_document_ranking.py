@@ -29,7 +29,7 @@ def test_opening_vector_follows_the_document(knowledge: KnowledgeBase, fake_embe
     store(knowledge, fake_embeddings, "a.txt", ["tarifs 2026"], "piscine municipale 2026", "new")
     assert knowledge.vectors.ids(openings_key("c")) == {opening_id(doc_id, "new" * 8)}
     hits = knowledge.opening_search("c", fake_embeddings.embed_query("piscine"), 5)
-    assert [hit.document_id for hit in hits] == [doc_id]
+    assert [hit.chunk_id for hit in hits] == [doc_id]
     knowledge.set_collection_groups("c", ["sport"])
     assert knowledge.remove_document(doc_id)
     assert knowledge.vectors.ids(openings_key("c")) == set()

@@ -84,7 +84,8 @@ def test_running_service_sees_another_process_ingestion(tmp_path: Path) -> None:
     subprocess.run(ingest_command(folder), env=env, check=True, capture_output=True, timeout=600)
     vector = service.embeddings.embed_query("location de vélos électriques")
     generation = service.knowledge.catalog.generation("demo")
-    dense = service.knowledge.dense_search("demo", vector, 5, generation)
+    service.knowledge.sync_vectors({"demo": generation})
+    dense = service.knowledge.dense_search("demo", vector, 5)
     documents = {d.id: d.source_name for d in service.knowledge.catalog.documents("demo")}
     chunks = service.knowledge.chunks([hit.chunk_id for hit in dense])
     assert documents[chunks[dense[0].chunk_id].document_id] == "velo.md"
