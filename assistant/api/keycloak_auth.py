@@ -12,10 +12,10 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import HTTPException, Request, status
 from keycloak import KeycloakOpenID
-from keycloak.exceptions import KeycloakError
+from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 
 from assistant.api.auth import AuthenticationRequired, ConfigurationRefused
-from assistant.api.oidc import InvalidToken, TokenValidator, principal_from_claims
+from assistant.api.oidc import IdentityProviderUnavailable, InvalidToken, TokenValidator, principal_from_claims
 from assistant.api.sessions import SessionStore
 from assistant.config import Settings
 from assistant.database import Database
@@ -24,6 +24,7 @@ from assistant.principal import Principal
 log = logging.getLogger(__name__)
 _REFRESH_MARGIN = timedelta(seconds=30)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_PROVIDER_RETRY_AFTER_S = 30
 DEV_PROVIDER_MARKER = "x_development_identity_provider"
 
 
@@ -74,7 +75,11 @@ class OidcAuthenticator:
         try:
             tokens = self.keycloak.refresh_token(refresh_token)
             claims = self.validator.claims(tokens["access_token"])
-        except (KeycloakError, InvalidToken, KeyError) as exc:
+        except (KeycloakError, IdentityProviderUnavailable, InvalidToken, KeyError) as exc:
+            if _provider_unavailable(exc):  # Keycloak down for a moment says nothing about the session: keep it
+                log.warning("token refresh: identity provider unavailable (%s)", exc.__class__.__name__)
+                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "fournisseur d'identité injoignable, "
+                                    "réessayez", headers={"Retry-After": str(_PROVIDER_RETRY_AFTER_S)}) from exc
             self.sessions.delete(session_id)
             raise AuthenticationRequired("session ended by the identity provider: log in again") from exc
         self.sessions.refresh(session_id, claims, tokens)
@@ -108,6 +113,13 @@ class OidcAuthenticator:
             self.keycloak.logout(refresh_token)
         except KeycloakError as exc:  # the session may already be gone on the provider's side
             log.info("provider logout: %s", exc.__class__.__name__)
+
+
+def _provider_unavailable(exc: Exception) -> bool:
+    """Unreachable, or a server error (a proxy's 502...): unlike a refused refresh token, not the session's end."""
+    if isinstance(exc, KeycloakConnectionError | IdentityProviderUnavailable):
+        return True
+    return isinstance(exc, KeycloakError) and (exc.response_code or 0) >= 500
 
 
 def refuse_development_provider(settings: Settings, discovery: dict[str, Any]) -> None:
