@@ -170,20 +170,16 @@ class Catalog:
         with self._db.session() as session:
             return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
 
-    def first_chunk_ids(self, document_ids: Iterable[str]) -> dict[str, str]:
-        """The first chunk (in reading order) of each document."""
-        wanted = list(set(document_ids))
+    def chunks_with_documents(self, ids: Iterable[str]) -> dict[str, tuple[ChunkRow, DocumentRow]]:
+        """Chunks and their documents in one query (the search's hot path)."""
+        wanted = list(ids)
         if not wanted:
             return {}
-        first = (
-            select(ChunkRow.document_id, func.min(ChunkRow.ordinal).label("ordinal"))
-            .where(ChunkRow.document_id.in_(wanted)).group_by(ChunkRow.document_id).subquery()
-        )
-        query = select(ChunkRow.document_id, ChunkRow.id).join(
-            first, (ChunkRow.document_id == first.c.document_id) & (ChunkRow.ordinal == first.c.ordinal)
-        )
+        query = select(ChunkRow, DocumentRow).join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
         with self._db.session() as session:
-            return {row[0]: row[1] for row in session.execute(query)}
+            rows = [(chunk, document) for chunk, document in session.execute(query.where(ChunkRow.id.in_(wanted)))]
+            session.expunge_all()
+            return {chunk.id: (chunk, document) for chunk, document in rows}
 
     def commit_document(self, document: DocumentToStore, chunks: Sequence[ChunkToStore]) -> list[str]:
         """Atomically make `chunks` the document's content; returns the ids of the chunks replaced."""

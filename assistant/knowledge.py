@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.catalog import Catalog, ChunkRow, ChunkToStore, CollectionRow, DocumentToStore
+from assistant.catalog import Catalog, ChunkRow, ChunkToStore, CollectionRow, DocumentRow, DocumentToStore
 from assistant.database import Database
 from assistant.lexical import LexicalHit, LexicalIndex
 from assistant.vectorstore import ChromaVectorIndex, Metadata, VectorHit, VectorIndex
@@ -148,11 +148,16 @@ class KnowledgeBase:
         generation = self.catalog.generation(collection) if generation is None else generation
         return self.lexical.chunk_documents(collection, generation, self.catalog.lexical_source)
 
-    def first_chunks(self, document_ids: Sequence[str]) -> dict[str, str]:
-        return self.catalog.first_chunk_ids(document_ids)
+    def first_chunks(self, collection: str, generation: int | None = None) -> Mapping[str, str]:
+        """Document id -> its first chunk in reading order, for every document of the collection."""
+        generation = self.catalog.generation(collection) if generation is None else generation
+        return self.lexical.first_chunks(collection, generation, self.catalog.lexical_source)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         return self.catalog.chunks_by_id(ids)
+
+    def passages(self, chunk_ids: Sequence[str]) -> dict[str, tuple[ChunkRow, DocumentRow]]:
+        return self.catalog.chunks_with_documents(chunk_ids)
 
     @staticmethod
     def _metadata(document: DocumentToStore, chunk: ChunkToStore, groups: Sequence[str]) -> Metadata:

@@ -84,6 +84,14 @@ class _Level:
     def document_of(self) -> dict[str, str]:
         return dict(zip(self.ids, self.documents, strict=True))
 
+    @cached_property
+    def first_chunk_of(self) -> dict[str, str]:
+        """Document id -> its first chunk (rows are stored by document, in reading order)."""
+        first: dict[str, str] = {}
+        for chunk_id, document_id in zip(self.ids, self.documents, strict=True):
+            first.setdefault(document_id, chunk_id)
+        return first
+
 
 class _LoadedIndex:
     def __init__(self, generation: int, chunks: _Level, documents: _Level) -> None:
@@ -182,6 +190,9 @@ class LexicalIndex:
 
     def chunk_documents(self, collection: str, generation: int, source: LexicalSource) -> dict[str, str]:
         return self._load(collection, generation, source).chunks.document_of
+
+    def first_chunks(self, collection: str, generation: int, source: LexicalSource) -> dict[str, str]:
+        return self._load(collection, generation, source).chunks.first_chunk_of
 
     def search(
         self, collection: str, generation: int, query: str, limit: int, source: LexicalSource,

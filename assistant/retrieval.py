@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import numpy as np
-
 from assistant.catalog import ChunkRow, DocumentRow
 from assistant.config import RetrievalSettings
 from assistant.embeddings import EmbeddingModel
@@ -71,6 +69,7 @@ class _Hits:
     openings: list[VectorHit]
     documents_lexical: list[LexicalHit]
     document_of: dict[str, str]
+    first_chunk_of: dict[str, str]
 
     def merge(self, other: _Hits) -> None:
         self.passages_dense += other.passages_dense
@@ -78,12 +77,14 @@ class _Hits:
         self.openings += other.openings
         self.documents_lexical += other.documents_lexical
         self.document_of.update(other.document_of)
+        self.first_chunk_of.update(other.first_chunk_of)
 
     def best(self, limit: int) -> _Hits:
         return _Hits(_best(self.passages_dense, limit, lambda h: h.similarity),
                      _best(self.passages_lexical, limit, lambda h: h.score),
                      _best(self.openings, limit, lambda h: h.similarity),
-                     _best(self.documents_lexical, limit, lambda h: h.score), self.document_of)
+                     _best(self.documents_lexical, limit, lambda h: h.score), self.document_of,
+                     self.first_chunk_of)
 
 
 class RetrievalService:
@@ -135,52 +136,48 @@ class RetrievalService:
         return SearchResult(passages, list(scope), timings)
 
     def _candidates(self, query: str, scope: dict[str, int], timings: dict[str, float]) -> _Hits:
+        limit = self._settings.candidates
         clock = time.perf_counter()
         vector = self._embeddings.embed_query(query)
         timings["embed"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         self._kb.sync_vectors(scope)
-        futures = [self._pool.submit(self._search_collection, name, generation, query, vector)
+        # Per collection: the passage vectors, the opening vectors and both BM25 levels, side by side.
+        futures = [(name, generation, self._pool.submit(self._kb.dense_search, name, vector, limit),
+                    self._pool.submit(self._kb.opening_search, name, vector, limit),
+                    self._pool.submit(self._lexical_hits, name, generation, query))
                    for name, generation in scope.items()]
-        hits = _Hits([], [], [], [], {})
-        for future in futures:
-            hits.merge(future.result())
+        hits = _Hits([], [], [], [], {}, {})
+        for name, generation, dense, openings, lexical in futures:
+            hits.merge(self._collection_hits(name, generation, dense.result(), openings.result(), *lexical.result()))
         timings["indexes"] = (time.perf_counter() - clock) * 1000
-        return hits.best(self._settings.candidates)
+        return hits.best(limit)
 
-    def _search_collection(self, name: str, generation: int, query: str, vector: np.ndarray) -> _Hits:
+    def _lexical_hits(self, name: str, generation: int, query: str) -> tuple[list[LexicalHit], list[LexicalHit]]:
         limit = self._settings.candidates
+        return (self._kb.lexical_search(name, query, limit, generation),
+                self._kb.lexical_search(name, query, limit, generation, documents=True))
+
+    def _collection_hits(
+        self, name: str, generation: int, dense: list[VectorHit], openings: list[VectorHit],
+        lexical: list[LexicalHit], documents: list[LexicalHit],
+    ) -> _Hits:
         document_of = self._kb.chunk_documents(name, generation)
+        first_chunk_of = self._kb.first_chunks(name, generation)
         # A vector the catalog does not know (left by an interrupted ingestion) is no candidate.
-        dense = [hit for hit in self._kb.dense_search(name, vector, limit) if hit.chunk_id in document_of]
-        return _Hits(
-            dense,
-            self._kb.lexical_search(name, query, limit, generation),
-            self._kb.opening_search(name, vector, limit),
-            self._kb.lexical_search(name, query, limit, generation, documents=True),
-            {hit.chunk_id: document_of[hit.chunk_id] for hit in dense},
-        )
+        dense = [hit for hit in dense if hit.chunk_id in document_of]
+        openings = [hit for hit in openings if hit.chunk_id in first_chunk_of]
+        found = [hit.chunk_id for hit in openings] + [hit.document_id for hit in documents]
+        return _Hits(dense, lexical, openings, documents, {hit.chunk_id: document_of[hit.chunk_id] for hit in dense},
+                     {document: first_chunk_of[document] for document in found if document in first_chunk_of})
 
     def _passages(self, ranking: _Ranking, top_k: int) -> list[Passage]:
         documents = ranking.documents()
-        missing = [doc for doc in documents[:top_k] if doc not in ranking.chunks_of]
-        # A document found by its opening or its words, with no passage among the candidates: show its start.
-        for document, chunk_id in self._kb.first_chunks(missing).items():
-            ranking.chunks_of[document] = [chunk_id]
         ordered = interleave_passages(documents, ranking.chunks_of, self._settings.passages_per_document,
                                       top_k * 3)
-        # Vectors left by an interrupted ingestion are not in the catalog: they are dropped here.
-        chunks = self._kb.chunks(ordered)
-        rows = self._kb.catalog.documents_by_id(chunk.document_id for chunk in chunks.values())
-        passages: list[Passage] = []
-        for chunk_id in ordered:
-            chunk = chunks.get(chunk_id)
-            if chunk is None or chunk.document_id not in rows:
-                continue
-            passages.append(ranking.passage(chunk, rows[chunk.document_id]))
-            if len(passages) == top_k:
-                break
-        return passages
+        rows = self._kb.passages(ordered)
+        passages = [ranking.passage(*rows[chunk_id]) for chunk_id in ordered if chunk_id in rows]
+        return passages[:top_k]
 
 
 def _best(hits: list[_HitT], limit: int, key: Callable[[_HitT], float]) -> list[_HitT]:
@@ -210,6 +207,9 @@ class _Ranking:
         chunks_of: dict[str, list[str]] = {}
         for chunk_id in sorted(chunk_score, key=chunk_score.__getitem__, reverse=True):
             chunks_of.setdefault(document_of[chunk_id], []).append(chunk_id)
+        # A document found by its opening or its words, with no passage among the candidates: show its start.
+        for document, chunk_id in hits.first_chunk_of.items():
+            chunks_of.setdefault(document, [chunk_id])
         scores = document_scores(signals, settings.opening_weight, settings.document_lexical_weight)
         return cls(scores, chunks_of, dense, lexical, opening)
 
