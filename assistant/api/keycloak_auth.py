@@ -61,6 +61,8 @@ class OidcAuthenticator:
             return principal_from_claims(self.validator.claims(token), self.oidc)
         except InvalidToken as exc:
             raise AuthenticationRequired(str(exc)) from exc
+        except IdentityProviderUnavailable as exc:  # the signing keys could not be fetched
+            raise _provider_unavailable_error(exc) from exc
 
     def _from_session(self, session_id: str) -> Principal:
         row = self.sessions.get(session_id)
@@ -77,9 +79,7 @@ class OidcAuthenticator:
             claims = self.validator.claims(tokens["access_token"])
         except (KeycloakError, IdentityProviderUnavailable, InvalidToken, KeyError) as exc:
             if _provider_unavailable(exc):  # Keycloak down for a moment says nothing about the session: keep it
-                log.warning("token refresh: identity provider unavailable (%s)", exc.__class__.__name__)
-                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "fournisseur d'identité injoignable, "
-                                    "réessayez", headers={"Retry-After": str(_PROVIDER_RETRY_AFTER_S)}) from exc
+                raise _provider_unavailable_error(exc) from exc
             self.sessions.delete(session_id)
             raise AuthenticationRequired("session ended by the identity provider: log in again") from exc
         self.sessions.refresh(session_id, claims, tokens)
@@ -113,6 +113,12 @@ class OidcAuthenticator:
             self.keycloak.logout(refresh_token)
         except KeycloakError as exc:  # the session may already be gone on the provider's side
             log.info("provider logout: %s", exc.__class__.__name__)
+
+
+def _provider_unavailable_error(exc: Exception) -> HTTPException:
+    log.warning("identity provider unavailable (%s)", exc.__class__.__name__)
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "fournisseur d'identité injoignable, réessayez",
+                         headers={"Retry-After": str(_PROVIDER_RETRY_AFTER_S)})
 
 
 def _provider_unavailable(exc: Exception) -> bool:

@@ -207,3 +207,11 @@ def test_provider_server_error_keeps_the_session_a_refused_refresh_drops_it(
     answers(400)  # invalid_grant
     assert client.get("/auth/me").status_code == 401
     assert session_of(client) is None
+
+
+def test_unreachable_idp_answers_503_to_a_bearer_token_it_cannot_check(tmp_path: Path) -> None:
+    with start_idp() as idp, running_app(idp, tmp_path / "data") as client:
+        tokens = idp.login("julien.bernard", "julien-dev", client_secret=CLIENT_SECRET, redirect_uri=CALLBACK)
+        idp.stop()  # the signing keys were never fetched: the token cannot be checked for now
+        response = client.get("/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert response.status_code == 503 and response.headers["retry-after"] == "30"
