@@ -1,8 +1,9 @@
-"""PDF: text layer with pdfminer.six page by page; pages without one are rendered and OCR'd.
+"""PDF: text layer page by page (pdfminer.six boxes, ruled tables found by pdfplumber); pages without a
+text layer are rendered and OCR'd.
 
 unstructured's own PDF partitioner imports unstructured_inference (layout models, CUDA torch), which
-is not installed here, so this module reads the text boxes itself and only borrows unstructured's
-classifier for titles and paragraphs.
+is not installed here, so this module reads the text boxes and tables itself and only borrows
+unstructured's classifier for titles and paragraphs.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingestion.document import Element, ParsedDocument, ParseError
-from ingestion.parsers.elements import choose_title
+from ingestion.parsers.elements import choose_title, table_elements
 from ingestion.parsers.ocr import ocr_pdf_page
 from ingestion.parsers.options import ParseOptions
 from ingestion.parsers.paragraphs import split_paragraphs
@@ -28,15 +29,23 @@ if TYPE_CHECKING:
 _CID_RE = re.compile(r"\(cid:\d+\)")
 
 
+Rows = list[list[str]]
+
+
 @dataclass(frozen=True)
 class _PageText:
+    """A page's text boxes and tables (rows of cells), in reading order."""
+
     number: int
-    boxes: list[str]
+    blocks: list[str | Rows]
     longest_side_pt: float
 
     @property
     def visible_chars(self) -> int:
-        return sum(len("".join(box.split())) for box in self.boxes)
+        texts: list[str] = []
+        for item in self.blocks:
+            texts += [item] if isinstance(item, str) else [cell for row in item for cell in row]
+        return sum(len("".join(text.split())) for text in texts)
 
 
 def parse_pdf(path: Path, options: ParseOptions) -> ParsedDocument:
@@ -49,8 +58,11 @@ def parse_pdf(path: Path, options: ParseOptions) -> ParsedDocument:
             text = ocr_pdf_page(path, page.number, page.longest_side_pt, options.ocr_languages)
             elements += classify_paragraphs(split_paragraphs(text, join_hyphenated=True), page.number)
             continue
-        for box in page.boxes:
-            elements += classify_paragraphs(split_paragraphs(box), page.number)
+        for block in page.blocks:
+            if isinstance(block, str):
+                elements += classify_paragraphs(split_paragraphs(block), page.number)
+            else:
+                elements += table_elements(block, page.number)
     notes = [f"OCR used on page(s) {_page_list(ocr_pages)}"] if ocr_pages else []
     return ParsedDocument(
         title=choose_title(_metadata_title(reader), elements, path),
@@ -80,16 +92,45 @@ def _open_pdf(path: Path) -> PdfReader:
 
 
 def _text_layer_pages(path: Path) -> Iterator[_PageText]:
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTTextContainer
+    import pdfplumber
     from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
-        for number, layout in enumerate(extract_pages(path), start=1):
-            boxes = [_CID_RE.sub("", item.get_text()) for item in layout if isinstance(item, LTTextContainer)]
-            yield _PageText(number, boxes, max(layout.width, layout.height))
-    except PSException as error:  # also the base of every PDFException
+        with pdfplumber.open(path, laparams={}) as pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                yield _PageText(number, _page_blocks(page), max(page.width, page.height))
+                page.close()  # drop the page's cached layout: long PDFs stay within the memory limit
+    except (PSException, PdfminerException) as error:  # PSException is also the base of every PDFException
         raise ParseError(f"the PDF is damaged or truncated: {error!r}") from error
+
+
+def _page_blocks(page: Any) -> list[str | Rows]:
+    """Text boxes outside the ruled tables, with each table placed before the first box below its top."""
+    from pdfminer.layout import LTTextContainer
+
+    tables = [(table.bbox, [[cell or "" for cell in row] for row in table.extract()])
+              for table in page.dedupe_chars().find_tables()  # fake bold draws each glyph twice
+              if len(table.columns) >= 2 and len(table.rows) >= 2]  # a framed box (a stamp...) is no table
+    pending = sorted(tables, key=lambda item: item[0][1])
+    blocks: list[str | Rows] = []
+    for item in page.layout:
+        if not isinstance(item, LTTextContainer):
+            continue
+        top = page.height - item.y1  # pdfminer counts from the bottom, pdfplumber from the top
+        if any(_inside(item.bbox, bbox, page.height) for bbox, _ in tables):
+            continue
+        while pending and pending[0][0][1] <= top:
+            blocks.append(pending.pop(0)[1])
+        blocks.append(_CID_RE.sub("", item.get_text()))
+    blocks += [rows for _, rows in pending]
+    return blocks
+
+
+def _inside(box: tuple[float, float, float, float], table: tuple[float, float, float, float], height: float) -> bool:
+    """Whether the centre of a pdfminer box (bottom-up) lies in a pdfplumber table bbox (top-down)."""
+    x_centre, y_centre = (box[0] + box[2]) / 2, height - (box[1] + box[3]) / 2
+    return table[0] <= x_centre <= table[2] and table[1] <= y_centre <= table[3]
 
 
 def _metadata_title(reader: PdfReader) -> str | None:

@@ -142,6 +142,17 @@ def test_pdf_text_layer_has_exact_pages_and_metadata_title(tmp_path: Path) -> No
     assert document.warnings == []
 
 
+def test_pdf_ruled_table_comes_out_whole_between_its_paragraphs(tmp_path: Path) -> None:
+    document = parse_file(fixtures.write_table_pdf(tmp_path), OPTIONS)
+    page_two = [(e.kind, e.text) for e in document.elements if e.page == 2]
+    assert page_two == [
+        (ElementKind.NARRATIVE, "Les tarifs de la piscine sont votés chaque année."),
+        (ElementKind.TABLE, "Prestation | Tarif plein | Tarif réduit\nEntrée adulte | 4,50 € | 3,00 €\n"
+                            "Carte de dix entrées | 38,00 € | 25,00 €"),
+        (ElementKind.NARRATIVE, "Les enfants de moins de trois ans entrent gratuitement."),
+    ]
+
+
 def test_eml_header_body_and_parsed_pdf_attachment(tmp_path: Path) -> None:
     attachment = fixtures.write_text_pdf(tmp_path, [[fixtures.HEADING], [fixtures.SECOND_NARRATIVE]])
     document = parse_file(fixtures.write_eml(tmp_path, attachment), OPTIONS)
