@@ -6,7 +6,7 @@ They cannot invent anything, which makes them the right default with a small mod
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +18,7 @@ from assistant.retrieval import Passage
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _MIN_WORDS = 4
 _MAX_SENTENCE_CHARS = 400
+_CELL = " | "
 _RANK_DECAY = 0.01  # a sentence from a better-ranked passage wins a near tie
 # e5 similarities of short lines (table rows) are close together; the share of the question's words a
 # line contains separates "Entrée adulte | 4,50 €" from another row of the same table.
@@ -31,38 +32,59 @@ class Quote:
     score: float
 
 
-def candidate_sentences(passages: Sequence[Passage], max_per_passage: int = 25) -> list[tuple[str, int]]:
-    sentences: list[tuple[str, int]] = []
-    for number, passage in enumerate(passages, start=1):
-        kept = 0
-        for sentence in _SENTENCE.split(passage.text):
+@dataclass(frozen=True)
+class _Candidate:
+    text: str  # what is quoted
+    scored: str  # what is compared with the question (a table row with its header)
+    number: int
+
+
+def _units(text: str) -> Iterator[tuple[str, str]]:
+    """Sentences, and table rows (`a | b` lines) read with their table's header row."""
+    header = ""
+    for line in text.split("\n"):
+        if _CELL in line:
+            if not header:
+                header = " ".join(line.split())
+                continue
+            row = " ".join(line.split())
+            yield f"{row} ({header})", f"{header}\n{row}"
+            continue
+        header = ""
+        for sentence in _SENTENCE.split(line):
             sentence = " ".join(sentence.split())
-            if len(sentence.split()) >= _MIN_WORDS and kept < max_per_passage:
-                sentences.append((sentence[:_MAX_SENTENCE_CHARS], number))
-                kept += 1
-    return sentences
+            yield sentence, sentence
+
+
+def candidate_sentences(passages: Sequence[Passage], max_per_passage: int = 25) -> list[_Candidate]:
+    candidates: list[_Candidate] = []
+    for number, passage in enumerate(passages, start=1):
+        units = [(text, scored) for text, scored in _units(passage.text) if len(text.split()) >= _MIN_WORDS]
+        candidates += [_Candidate(text[:_MAX_SENTENCE_CHARS], scored, number)
+                       for text, scored in units[:max_per_passage]]
+    return candidates
 
 
 def best_quotes(
     question: str, passages: Sequence[Passage], embeddings: EmbeddingModel, max_quotes: int = 3
 ) -> list[Quote]:
-    sentences = candidate_sentences(passages)
-    if not sentences:
+    candidates = candidate_sentences(passages)
+    if not candidates:
         return [Quote(" ".join(p.text.split())[:_MAX_SENTENCE_CHARS], n, 0.0)
                 for n, p in enumerate(passages[:1], start=1)]
-    vectors = embeddings.embed_passages([text for text, _ in sentences])
+    vectors = embeddings.embed_passages([c.scored for c in candidates])
     query = embeddings.embed_query(question)
     analyzer = FrenchAnalyzer()
     asked = set(analyzer.tokens(question))
-    overlap = np.array([len(asked & set(analyzer.tokens(text))) / max(1, len(asked)) for text, _ in sentences],
+    overlap = np.array([len(asked & set(analyzer.tokens(c.scored))) / max(1, len(asked)) for c in candidates],
                        dtype=np.float32)
-    ranks = np.array([number for _, number in sentences], dtype=np.float32)
+    ranks = np.array([c.number for c in candidates], dtype=np.float32)
     scores = vectors @ query + _WORD_OVERLAP_WEIGHT * overlap - _RANK_DECAY * ranks
     quotes: list[Quote] = []
     for index in np.argsort(-scores):
-        text, number = sentences[int(index)]
-        if all(quote.text != text for quote in quotes):  # the same line from two copies of a document
-            quotes.append(Quote(text, number, float(scores[index])))
+        candidate = candidates[int(index)]
+        if all(quote.text != candidate.text for quote in quotes):  # the same line from two copies of a document
+            quotes.append(Quote(candidate.text, candidate.number, float(scores[index])))
         if len(quotes) == max_quotes:
             break
     return quotes
