@@ -198,7 +198,8 @@ class _Ranking:
         lexical = {hit.chunk_id: hit.score for hit in hits.passages_lexical}
         document_of = dict(hits.document_of)
         document_of.update({hit.chunk_id: hit.document_id for hit in hits.passages_lexical})
-        opening = {hit.chunk_id: hit.similarity for hit in hits.openings}
+        # Best first: while a new version is being stored, a document briefly has two opening vectors.
+        opening = {hit.chunk_id: hit.similarity for hit in reversed(hits.openings)}
         signals = DocumentSignals(best_per_document(dense, document_of), opening,
                                   {hit.document_id: hit.score for hit in hits.documents_lexical})
         chunk_score = reciprocal_rank_fusion(

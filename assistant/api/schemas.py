@@ -27,7 +27,8 @@ class Source(BaseModel):
     page: int | None
     section: str
     snippet: str
-    score: float
+    score: float = Field(description="Relevance of the source's document to the question, standardised over the "
+                         "candidates: higher is better, comparable within one answer only.")
     similarity: float | None
     url: str
 
