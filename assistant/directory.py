@@ -95,12 +95,14 @@ class KeycloakUserDirectory:
     """Keycloak's admin REST API, as the assistant's service account.
 
     The client needs "Service accounts roles" on, and the realm-management client role `view-users`
-    (which includes query-users and query-groups) given to its service account.
+    (which includes query-users and query-groups) given to its service account. The development identity
+    provider (deploy/dev-idp) is refused unless `development` is true (profile development).
     """
 
-    def __init__(self, oidc: OidcSettings, group_full_path: bool = True) -> None:
+    def __init__(self, oidc: OidcSettings, group_full_path: bool = True, development: bool = False) -> None:
         self._oidc = oidc
         self._full_path = group_full_path
+        self._development = development
         self._admin: Any = None
         self._lock = threading.Lock()
 
@@ -110,10 +112,30 @@ class KeycloakUserDirectory:
         try:
             return self._lookup(username)
         except KeycloakError as exc:
-            raise DirectoryUnavailable(
-                f"Keycloak admin API at {self._oidc.issuer} refused or failed ({exc.__class__.__name__}, "
-                f"HTTP {getattr(exc, 'response_code', None)}): check auth.oidc.client_secret and that the "
-                "client's service account has realm-management's view-users role") from exc
+            raise DirectoryUnavailable(self._explain(exc)) from exc
+
+    def _explain(self, exc: Any) -> str:
+        from keycloak.exceptions import KeycloakConnectionError
+
+        oidc, code = self._oidc, exc.response_code
+        if isinstance(exc, KeycloakConnectionError):
+            cause = (exc.__cause__ or exc).__class__.__name__
+            return (f"cannot reach Keycloak at {oidc.server_url} ({cause}): check auth.oidc.server_url and that "
+                    "Keycloak is running")
+        said = _body_excerpt(exc.error_message)
+        if code == 401:
+            return (f"Keycloak at {oidc.issuer} refused the client credentials of '{oidc.client_id}' (HTTP 401{said}): "
+                    "check auth.oidc.client_id, auth.oidc.client_secret and that the client has 'Service accounts "
+                    "roles' on")
+        if code == 403:
+            return (f"Keycloak admin API at {oidc.issuer} refused the service account of '{oidc.client_id}' "
+                    f"(HTTP 403{said}): give it realm-management's view-users role")
+        if code == 404:
+            return (f"Keycloak answered 'not found' for {oidc.issuer} (HTTP 404{said}): check auth.oidc.server_url "
+                    "and auth.oidc.realm")
+        return (f"Keycloak admin API at {oidc.issuer} refused or failed ({exc.__class__.__name__}, HTTP {code}{said}): "
+                "check auth.oidc.client_secret, that the client has 'Service accounts roles' on and that its "
+                "service account has realm-management's view-users role")
 
     def _lookup(self, username: str) -> DirectoryEntry:
         admin = self._connect()
@@ -139,11 +161,29 @@ class KeycloakUserDirectory:
         if not secret:
             raise DirectoryUnavailable("directory.backend 'keycloak' needs auth.oidc.client_secret "
                                        "(the assistant's service account)")
-        self._admin = KeycloakAdmin(
+        admin = KeycloakAdmin(
             server_url=self._oidc.server_url, realm_name=self._oidc.realm, client_id=self._oidc.client_id,
             client_secret_key=secret, grant_type="client_credentials", verify=self._oidc.verify_tls,
             timeout=max(1, round(self._oidc.timeout_s)))
-        return self._admin
+        if not self._development:
+            self._refuse_development_provider(admin)
+        self._admin = admin
+        return admin
+
+    def _refuse_development_provider(self, admin: Any) -> None:
+        from assistant.api.keycloak_auth import DEV_PROVIDER_MARKER
+
+        if admin.connection.keycloak_openid.well_known().get(DEV_PROVIDER_MARKER):
+            raise DirectoryUnavailable(
+                f"{self._oidc.issuer} is the development identity provider: refused unless profile is "
+                "'development' (use the collectivity's Keycloak in production)")
+
+
+def _body_excerpt(message: Any) -> str:
+    """What the server said, shortened, as ": ..." (empty when it said nothing)."""
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message or "")
+    text = " ".join(text.split())
+    return f": {text[:200]}" if text else ""
 
 
 def build_directory(settings: Settings) -> UserDirectory:
@@ -152,4 +192,5 @@ def build_directory(settings: Settings) -> UserDirectory:
     if directory.backend == "file":
         assert directory.file is not None  # enforced by DirectorySettings
         return FileUserDirectory(settings.resolve(directory.file))
-    return KeycloakUserDirectory(settings.auth.oidc, directory.group_full_path)
+    return KeycloakUserDirectory(settings.auth.oidc, directory.group_full_path,
+                                 development=settings.profile == "development")

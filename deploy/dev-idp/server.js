@@ -13,8 +13,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { ADMIN_PREFIX, handleAdminApi } from './lib/admin-api.js';
 import { handleInteraction } from './lib/interactions.js';
-import { introspect, logoutWithRefreshToken, realmInfo, userinfo } from './lib/keycloak.js';
+import {
+  introspect, logoutWithRefreshToken, realmInfo, refuseClientCredentialsWithoutServiceAccount, userinfo,
+} from './lib/keycloak.js';
 import { isLoopback, readForm, sendJson } from './lib/http.js';
 import { SigningKeys } from './lib/keys.js';
 import { createProvider } from './lib/provider.js';
@@ -41,6 +44,9 @@ const USAGE = `Usage: node server.js --dev [options]
 
 Administration (127.0.0.1 uniquement) :
   POST /_dev/rotate-keys[?keep_previous=false]   nouvelle clé de signature active
+
+API d'administration Keycloak (lecture, jeton Bearer d'un compte de service ayant view-users) :
+  GET /admin/realms/<realm>/users[/<id>[/groups|/role-mappings/realm[/composite]]]
 `;
 
 function fatal(message, code = 1) {
@@ -186,6 +192,8 @@ async function main() {
       }
       return sendJson(res, 404, { error: 'not_found' });
     }
+    // Keycloak's admin REST API (read-only subset), for bearer tokens of this realm.
+    if (path.startsWith(ADMIN_PREFIX)) return handleAdminApi(common);
     if (path === prefix || path === `${prefix}/`) {
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
       return realmInfo(common);
@@ -199,6 +207,8 @@ async function main() {
       const { form } = await readForm(req);
       return introspect({ ...common, form });
     }
+    if (path === `${prefix}/protocol/openid-connect/token` && req.method === 'POST'
+      && await refuseClientCredentialsWithoutServiceAccount(common)) return;
     if (path === `${prefix}/protocol/openid-connect/logout` && req.method === 'POST') {
       const { raw, form } = await readForm(req);
       if (form.has('refresh_token')) return logoutWithRefreshToken({ ...common, form });

@@ -4,6 +4,7 @@ import { errorPage, loginPage } from './pages.js';
 import { readForm, sendHtml } from './http.js';
 
 const INVALID_CREDENTIALS = "Nom d'utilisateur ou mot de passe invalide.";
+const ACCOUNT_DISABLED = 'Compte désactivé, contactez votre administrateur.';
 
 async function autoConsent(provider, req, res, interaction) {
   const { prompt: { details }, params, session } = interaction;
@@ -76,6 +77,11 @@ export async function handleInteraction({ req, res, uid, provider, realm, log })
     log(`connexion refusée: utilisateur="${username}"`);
     // Keycloak answers the failed login with the form again (HTTP 200) and the same message.
     page(200, { username, error: INVALID_CREDENTIALS });
+    return;
+  }
+  if (!user.enabled) {
+    log(`connexion refusée: compte désactivé utilisateur="${user.username}"`);
+    page(200, { username, error: ACCOUNT_DISABLED });
     return;
   }
   log(`connexion: utilisateur="${user.username}" client="${interaction.params.client_id}"`);

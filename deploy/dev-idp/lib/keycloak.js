@@ -1,11 +1,12 @@
 // Points d'accès propres à Keycloak, ou que oidc-provider ne sert pas pour des
 // jetons d'accès JWT : userinfo, introspection, déconnexion par refresh token
-// (POST /logout utilisé par python-keycloak), et la page d'information du royaume.
+// (POST /logout utilisé par python-keycloak), la page d'information du royaume, et le refus
+// de client_credentials à un client sans compte de service.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 
-import { authenticateClient, sendJson } from './http.js';
+import { authenticateClient, readForm, sendJson } from './http.js';
 
-async function verifyAccessToken(token, { issuer, keys }) {
+export async function verifyAccessToken(token, { issuer, keys }) {
   const { payload } = await jwtVerify(token, createLocalJWKSet(keys.publicJwks()), {
     issuer,
     algorithms: ['RS256'],
@@ -22,7 +23,7 @@ function looksLikeJwt(token) {
   }
 }
 
-function bearer(req) {
+export function bearer(req) {
   const m = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return m?.[1];
 }
@@ -138,4 +139,19 @@ export async function logoutWithRefreshToken({ req, res, form, realm, provider, 
   await rt.destroy();
   log(`déconnexion (refresh token) client="${client.clientId}"`);
   sendJson(res, 204);
+}
+
+/**
+ * POST .../token, grant_type=client_credentials, by a client whose service accounts are off: Keycloak's
+ * 401 unauthorized_client (oidc-provider would answer 400 invalid_request). True when it answered;
+ * otherwise the body read is left in req.body, where oidc-provider takes it.
+ */
+export async function refuseClientCredentialsWithoutServiceAccount({ req, res, realm }) {
+  const { raw, form } = await readForm(req);
+  req.body = raw;
+  if (form.get('grant_type') !== 'client_credentials') return false;
+  const client = authenticateClient(req, form, realm);
+  if (!client || client.serviceAccount) return false; // wrong credentials: oidc-provider's invalid_client
+  sendJson(res, 401, { error: 'unauthorized_client', error_description: 'Client not enabled to retrieve service account' });
+  return true;
 }

@@ -49,7 +49,8 @@ function toOidcClient(c) {
       : { client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' }),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
+    // "Service accounts roles" on: the client may use client_credentials (lib/service-accounts.js).
+    grant_types: ['authorization_code', 'refresh_token', ...(c.serviceAccount ? ['client_credentials'] : [])],
     response_types: ['code'],
     id_token_signed_response_alg: 'RS256',
   };
@@ -98,6 +99,7 @@ export function createProvider({ issuer, realm, keys, cookieKeys, ttl }) {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      clientCredentials: { enabled: true }, // only clients with a service account may use it
       introspection: { enabled: true }, // served by keycloak.js (JWT aware); kept for discovery
       userinfo: { enabled: true }, // idem
       rpInitiatedLogout: {
@@ -140,6 +142,7 @@ export function createProvider({ issuer, realm, keys, cookieKeys, ttl }) {
     async extraTokenClaims(_ctx, token) {
       const claims = { typ: 'Bearer', azp: token.clientId };
       if (token.sid) claims.sid = token.sid;
+      if (token.kind === 'ClientCredentials') Object.assign(claims, realm.serviceAccountClaims(token.clientId));
       const user = token.accountId ? realm.findUser(token.accountId) : undefined;
       if (user) {
         const { sub, ...identity } = realm.claimsFor(user);
@@ -150,8 +153,11 @@ export function createProvider({ issuer, realm, keys, cookieKeys, ttl }) {
     formats: {
       customizers: {
         // Keycloak signs its access tokens with header typ "JWT" (not RFC 9068's "at+jwt").
-        jwt(_ctx, _token, jwt) {
+        jwt(_ctx, token, jwt) {
           jwt.header = { typ: 'JWT' };
+          // A service account's token is about its service-account user, not about the client.
+          const account = token.kind === 'ClientCredentials' ? realm.serviceAccountOf(token.clientId) : undefined;
+          if (account) jwt.payload.sub = account.id;
         },
       },
     },

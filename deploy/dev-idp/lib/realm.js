@@ -5,6 +5,10 @@ import { readFileSync } from 'node:fs';
 
 import YAML from 'yaml';
 
+import {
+  REALM_MANAGEMENT, effectiveAdminRoles, parseServiceAccount, serviceAccountClaims,
+} from './service-accounts.js';
+
 const USERNAME_RE = /^[a-z0-9][a-z0-9._@-]*$/i;
 
 function fail(file, message) {
@@ -57,6 +61,7 @@ function parseUser(file, raw, index, realmName, knownRoles, knownGroups) {
     const unknown = groups.filter((g) => !knownGroups.has(g));
     if (unknown.length) fail(file, `${where}: groupe(s) non déclaré(s) dans "groups": ${unknown.join(', ')}`);
   }
+  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') fail(file, `${where}.enabled doit être un booléen`);
   const firstName = raw.first_name ?? raw.firstName ?? '';
   const lastName = raw.last_name ?? raw.lastName ?? '';
   return {
@@ -65,6 +70,7 @@ function parseUser(file, raw, index, realmName, knownRoles, knownGroups) {
     password,
     email: raw.email ?? undefined,
     emailVerified: raw.email_verified ?? true,
+    enabled: raw.enabled !== false, // a disabled account cannot log in (Keycloak: "Account is disabled")
     firstName,
     lastName,
     roles,
@@ -90,7 +96,35 @@ function parseClient(file, raw, index) {
     redirectUris: stringList(file, raw.redirect_uris, `${where}.redirect_uris`),
     postLogoutRedirectUris: stringList(file, raw.post_logout_redirect_uris, `${where}.post_logout_redirect_uris`),
     audience: raw.audience ?? clientId,
+    serviceAccount: parseServiceAccount(raw.service_account, {
+      fail: (message) => fail(file, message), where, publicClient,
+    }),
   };
+}
+
+// Keycloak creates a user "service-account-<client>" for a client with service accounts on;
+// its access tokens (client_credentials) have that user's id as `sub`.
+function serviceAccountUser(realmName, client) {
+  return {
+    id: stableUuid(realmName, `service-account:${client.clientId}`), // ':' never occurs in a username
+    username: `service-account-${client.clientId.toLowerCase()}`,
+    serviceAccountClientId: client.clientId,
+    clientRoles: client.serviceAccount.clientRoles,
+    emailVerified: false,
+    enabled: true,
+    firstName: '',
+    lastName: '',
+    roles: [],
+    groups: [],
+  };
+}
+
+function assertUniqueUsernames(file, accounts) {
+  const seen = new Set();
+  for (const u of accounts) {
+    if (seen.has(u.username)) fail(file, `utilisateur en double: ${u.username}`);
+    seen.add(u.username);
+  }
 }
 
 /**
@@ -118,14 +152,11 @@ export function loadRealm(file, overrides = {}) {
 
   if (!Array.isArray(doc.users) || doc.users.length === 0) fail(file, '"users" doit être une liste non vide');
   const users = doc.users.map((u, i) => parseUser(file, u, i, name, knownRoles, knownGroups));
-  const seen = new Set();
-  for (const u of users) {
-    if (seen.has(u.username)) fail(file, `utilisateur en double: ${u.username}`);
-    seen.add(u.username);
-  }
 
   if (!Array.isArray(doc.clients) || doc.clients.length === 0) fail(file, '"clients" doit être une liste non vide');
   const clients = doc.clients.map((c, i) => parseClient(file, c, i));
+  const serviceAccounts = clients.filter((c) => c.serviceAccount).map((c) => serviceAccountUser(name, c));
+  assertUniqueUsernames(file, [...users, ...serviceAccounts]);
 
   const target = overrides.clientId
     ? clients.find((c) => c.clientId === overrides.clientId)
@@ -145,17 +176,20 @@ export function loadRealm(file, overrides = {}) {
     if (c.redirectUris.length === 0) fail(file, `client ${c.clientId}: aucune redirect_uri`);
   }
 
-  return new Realm({ name, users, clients, defaultRoles });
+  return new Realm({ name, users, clients, defaultRoles, serviceAccounts });
 }
 
 export class Realm {
-  constructor({ name, users, clients, defaultRoles }) {
+  constructor({ name, users, clients, defaultRoles, serviceAccounts = [] }) {
     this.name = name;
+    this.id = stableUuid(name, 'realm:'); // Keycloak realms have a UUID id (containerId of their roles)
     this.users = users;
     this.clients = clients;
     this.defaultRoles = defaultRoles;
+    this.serviceAccounts = serviceAccounts;
     this.byId = new Map(users.map((u) => [u.id, u]));
     this.byUsername = new Map(users.map((u) => [u.username, u]));
+    this.subjects = new Map([...users, ...serviceAccounts].map((u) => [u.id, u]));
   }
 
   /** Returns the user when the credentials are valid, otherwise undefined. */
@@ -174,6 +208,42 @@ export class Realm {
     return this.clients.find((c) => c.clientId === clientId);
   }
 
+  /** A user or a service-account user, by id (what the admin API and `sub` refer to). */
+  findSubject(id) {
+    return this.subjects.get(id);
+  }
+
+  serviceAccountOf(clientId) {
+    return this.serviceAccounts.find((sa) => sa.serviceAccountClientId === clientId);
+  }
+
+  /** The composite role Keycloak maps to every user ("default-roles-<realm>"), if the realm has it. */
+  get defaultRolesComposite() {
+    const name = `default-roles-${this.name}`;
+    return this.defaultRoles.includes(name) ? name : undefined;
+  }
+
+  /** Realm roles mapped to the subject itself (Keycloak maps the default roles through their composite). */
+  directRealmRoles(subject) {
+    const composite = this.defaultRolesComposite;
+    return [...new Set([...(composite ? [composite] : this.defaultRoles), ...subject.roles])];
+  }
+
+  /** Effective realm roles (composites expanded): what `realm_access.roles` carries. */
+  effectiveRealmRoles(subject) {
+    return [...new Set([...this.defaultRoles, ...subject.roles])];
+  }
+
+  /** The subject's realm-management roles, composites expanded (users have none here). */
+  adminRolesOf(subject) {
+    return effectiveAdminRoles(subject.clientRoles?.[REALM_MANAGEMENT] ?? []);
+  }
+
+  serviceAccountClaims(clientId) {
+    const account = this.serviceAccountOf(clientId);
+    return account ? serviceAccountClaims(account, this.defaultRoles) : {};
+  }
+
   /** Identity claims, as Keycloak's default mappers (+ a "groups" mapper) emit them. */
   claimsFor(user) {
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
@@ -185,7 +255,7 @@ export class Realm {
       family_name: user.lastName || undefined,
       email: user.email,
       email_verified: user.email ? Boolean(user.emailVerified) : undefined,
-      realm_access: { roles: [...new Set([...this.defaultRoles, ...user.roles])] },
+      realm_access: { roles: this.effectiveRealmRoles(user) },
       groups: [...user.groups],
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
