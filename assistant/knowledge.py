@@ -46,6 +46,24 @@ def opening_document(vector_id: str) -> str:
     return vector_id.rsplit("-", 1)[0]
 
 
+class _Openings:
+    """A collection's opening vectors in memory, unit-normalised, as of a catalog generation."""
+
+    def __init__(self, generation: int, documents: list[str], matrix: np.ndarray | None) -> None:
+        self.generation = generation
+        self.documents = documents
+        self.matrix = None if matrix is None else matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    def nearest(self, vector: np.ndarray, limit: int) -> list[VectorHit]:
+        if self.matrix is None:
+            return []
+        similarities = self.matrix @ (vector / np.linalg.norm(vector))
+        limit = min(limit, len(self.documents))
+        top = np.argpartition(-similarities, limit - 1)[:limit]
+        top = top[np.argsort(-similarities[top])]
+        return [VectorHit(self.documents[i], float(similarities[i])) for i in top]
+
+
 class KnowledgeBase:
     def __init__(self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex) -> None:
         self.catalog = catalog
@@ -53,6 +71,7 @@ class KnowledgeBase:
         self.lexical = lexical
         # Catalog generation each collection's vectors were last known to match, in this process.
         self._vector_generation: dict[str, int] = {}
+        self._openings: dict[str, _Openings] = {}
 
     @classmethod
     def open(cls, data_dir: Path, database: Database) -> KnowledgeBase:
@@ -131,10 +150,25 @@ class KnowledgeBase:
     def dense_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
         return self.vectors.query(collection, vector, limit)
 
-    def opening_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
-        """Documents whose opening is closest to `vector`: hit ids are document ids."""
-        hits = self.vectors.query(openings_key(collection), vector, limit)
-        return [VectorHit(opening_document(hit.chunk_id), hit.similarity) for hit in hits]
+    def opening_search(
+        self, collection: str, vector: np.ndarray, limit: int, generation: int | None = None
+    ) -> list[VectorHit]:
+        """Documents whose opening is closest to `vector` (cosine): hit ids are document ids."""
+        generation = self.catalog.generation(collection) if generation is None else generation
+        openings = self._openings.get(collection)
+        if openings is None or openings.generation != generation:
+            openings = self._load_openings(collection, generation)
+        return openings.nearest(vector, limit)
+
+    def _load_openings(self, collection: str, generation: int) -> _Openings:
+        # One vector per document: a matrix product is faster than a vector-store query, and the catalog
+        # filter drops the previous version's vector that a concurrent ingestion has not deleted yet.
+        ids, matrix = self.vectors.vectors(openings_key(collection))
+        live = {opening_id(row.id, row.content_hash) for row in self.catalog.documents(collection)}
+        keep = [i for i, vector_id in enumerate(ids) if vector_id in live]
+        openings = _Openings(generation, [opening_document(ids[i]) for i in keep], matrix[keep] if keep else None)
+        self._openings[collection] = openings
+        return openings
 
     def lexical_search(
         self, collection: str, query: str, limit: int, generation: int | None = None, documents: bool = False

@@ -144,7 +144,7 @@ class RetrievalService:
         self._kb.sync_vectors(scope)
         # Per collection: the passage vectors, the opening vectors and both BM25 levels, side by side.
         futures = [(name, generation, self._pool.submit(self._kb.dense_search, name, vector, limit),
-                    self._pool.submit(self._kb.opening_search, name, vector, limit),
+                    self._pool.submit(self._kb.opening_search, name, vector, limit, generation),
                     self._pool.submit(self._lexical_hits, name, generation, query))
                    for name, generation in scope.items()]
         hits = _Hits([], [], [], [], {}, {})

@@ -38,6 +38,10 @@ class VectorIndex(Protocol):
 
     def ids(self, collection: str) -> set[str]: ...
 
+    def vectors(self, collection: str) -> tuple[list[str], np.ndarray]:
+        """Every id of the collection and its vector (rows in the same order)."""
+        ...
+
     def update_metadata(self, collection: str, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None: ...
 
     def drop(self, collection: str) -> None: ...
@@ -144,6 +148,13 @@ class ChromaVectorIndex:
         if handle is None:
             return set()
         return set(handle.get(include=[])["ids"])
+
+    def vectors(self, collection: str) -> tuple[list[str], np.ndarray]:
+        handle = self._collection(collection, create=False)
+        if handle is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        stored = handle.get(include=["embeddings"])
+        return list(stored["ids"]), np.asarray(stored["embeddings"], dtype=np.float32)
 
     def drop(self, collection: str) -> None:
         if self._collection(collection, create=False) is not None:

@@ -40,7 +40,9 @@ def test_stale_opening_vectors_are_reconciled(knowledge: KnowledgeBase, fake_emb
     doc_id = store(knowledge, fake_embeddings, "a.txt", ["horaires"], "mairie")
     # What a crash between the opening write and the catalog commit of a new version leaves behind:
     knowledge.vectors.upsert(openings_key("c"), [opening_id(doc_id, "crashed" * 9)],
-                             np.vstack([fake_embeddings.embed_query("mairie")]), [{"document_id": doc_id}])
+                             np.vstack([fake_embeddings.embed_query("stade")]), [{"document_id": doc_id}])
+    hits = knowledge.opening_search("c", fake_embeddings.embed_query("stade"), 5)
+    assert len(hits) == 1 and hits[0].similarity < 0.5  # only the live opening ("mairie") counts
     assert knowledge.reconcile("c") == 1
     assert knowledge.vectors.ids(openings_key("c")) == {opening_id(doc_id, "v1" * 8)}
 
