@@ -13,7 +13,8 @@ def _build_llama_cpp(settings: LLMSettings, models_dir: Path) -> ChatModel:
     from assistant.llm.llama_cpp import LlamaCppChatModel, resolve_model_path
 
     path = resolve_model_path(settings.model, models_dir)
-    return LlamaCppChatModel(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+    return LlamaCppChatModel(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                             repeat_penalty=settings.repeat_penalty)
 
 
 def _build_openai_compatible(settings: LLMSettings, models_dir: Path) -> ChatModel:

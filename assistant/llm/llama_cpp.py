@@ -73,8 +73,11 @@ def check_gguf(path: Path) -> None:
 class LlamaCppChatModel(BaseChatModel):
     """One `llama_cpp.Llama`, loaded on first use or by `load()`; generations are serialised."""
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: Path, *, n_ctx: int = 2048, n_threads: int | None = None, repeat_penalty: float = 1.0
+    ) -> None:
         self.model_path = model_path
+        self.repeat_penalty = repeat_penalty
         self.name = model_path.stem
         self.context_window = n_ctx
         self.n_threads = n_threads or available_cores()
@@ -130,6 +133,7 @@ class LlamaCppChatModel(BaseChatModel):
                 messages=[_as_dict(message) for message in messages],
                 max_tokens=max_tokens,
                 temperature=temperature,
+                repeat_penalty=self.repeat_penalty,
                 stop=stop or [],
                 stream=True,
             )

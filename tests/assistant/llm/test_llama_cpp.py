@@ -124,3 +124,27 @@ def test_a_client_leaving_mid_answer_frees_the_model(llama_model: Any) -> None:
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=30))
     assert llama_model.chat(QUESTION, max_tokens=2, temperature=0.0).text
+
+
+def _repeated_four_grams(text: str) -> float:
+    words = text.split()
+    grams = [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
+    return 1 - len(set(grams)) / max(1, len(grams))
+
+
+@pytest.mark.integration
+def test_the_repeat_penalty_reaches_llama_cpp_and_curbs_loops(llama_model: Any) -> None:
+    messages = [
+        ChatMessage("system", "Tu es l'assistant des agents de la métropole. Réponds en français, en citant les "
+                              "sources [n]."),
+        ChatMessage("user", "Sources :\n[1] La collecte des encombrants a lieu sur rendez-vous le mardi. Les "
+                            "habitants prennent rendez-vous en ligne ou par téléphone au 01 99 00 00 00.\n[2] La "
+                            "déchetterie est ouverte du lundi au samedi de 9 h à 18 h.\n\nQuestion : Comment faire "
+                            "enlever un vieux canapé ?"),
+    ]
+    answers = {}
+    for penalty in (1.0, 1.1):
+        llama_model.repeat_penalty = penalty
+        answers[penalty] = llama_model.chat(messages, max_tokens=200, temperature=0.0).text
+    llama_model.repeat_penalty = 1.0
+    assert _repeated_four_grams(answers[1.1]) < _repeated_four_grams(answers[1.0])
