@@ -19,6 +19,7 @@ import numpy as np
 from assistant.catalog import Catalog, ChunkRow, ChunkToStore, CollectionRow, DocumentRow, DocumentToStore
 from assistant.database import Database
 from assistant.lexical import LexicalHit, LexicalIndex
+from assistant.ranking import top_indices
 from assistant.vectorstore import ChromaVectorIndex, Metadata, VectorHit, VectorIndex
 
 
@@ -58,10 +59,7 @@ class _Openings:
         if self.matrix is None:
             return []
         similarities = self.matrix @ (vector / np.linalg.norm(vector))
-        limit = min(limit, len(self.documents))
-        top = np.argpartition(-similarities, limit - 1)[:limit]
-        top = top[np.argsort(-similarities[top])]
-        return [VectorHit(self.documents[i], float(similarities[i])) for i in top]
+        return [VectorHit(self.documents[i], float(similarities[i])) for i in top_indices(similarities, limit)]
 
 
 class KnowledgeBase:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.ranking import top_indices
 from assistant.vectorstore import chroma_collection_name
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -206,11 +207,8 @@ class LexicalIndex:
         if not token_ids:
             return []
         scores = np.asarray(level.retriever.get_scores(token_ids))
-        limit = min(limit, len(level.ids))
-        top = np.argpartition(-scores, limit - 1)[:limit]
-        top = top[np.argsort(-scores[top])]
         return [LexicalHit("" if documents else level.ids[i], level.documents[i], float(scores[i]))
-                for i in top if scores[i] > 0]
+                for i in top_indices(scores, limit) if scores[i] > 0]
 
     def drop(self, collection: str) -> None:
         shutil.rmtree(self._dir(collection), ignore_errors=True)

@@ -11,6 +11,17 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+
+def top_indices(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the `limit` highest scores, best first (no full sort)."""
+    limit = min(limit, len(scores))
+    if limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    return top[np.argsort(-scores[top])]
+
 
 def reciprocal_rank_fusion(rankings: Sequence[tuple[Sequence[str], float]], k: int) -> dict[str, float]:
     """Fuse ranked id lists, each with a weight: score = sum(weight / (k + rank))."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.ranking import (
@@ -11,6 +12,7 @@ from assistant.ranking import (
     interleave_passages,
     reciprocal_rank_fusion,
     standardise,
+    top_indices,
 )
 
 
@@ -59,3 +61,10 @@ def test_interleave_caps_passages_per_document_then_fills() -> None:
     assert interleave_passages(["a", "b"], chunks, per_document=2, limit=10) == ["a1", "a2", "b1", "a3"]
     assert interleave_passages(["a", "b"], chunks, per_document=2, limit=3) == ["a1", "a2", "b1"]
     assert interleave_passages(["c", "b"], chunks, per_document=1, limit=5) == ["b1"]
+
+
+def test_top_indices_are_the_best_first_and_bounded() -> None:
+    scores = np.array([0.2, 0.9, 0.5, 0.7])
+    assert top_indices(scores, 2).tolist() == [1, 3]
+    assert top_indices(scores, 10).tolist() == [1, 3, 2, 0]
+    assert top_indices(np.array([]), 3).tolist() == []
