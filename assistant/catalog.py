@@ -145,15 +145,6 @@ class Catalog:
             session.expunge_all()
             return {row.id: row for row in rows}
 
-    def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRow]:
-        wanted = list(set(ids))
-        if not wanted:
-            return {}
-        with self._db.session() as session:
-            rows = list(session.scalars(select(DocumentRow).where(DocumentRow.id.in_(wanted))))
-            session.expunge_all()
-            return {row.id: row for row in rows}
-
     def chunk_texts(self, collection: str) -> list[tuple[str, str]]:
         """(chunk id, indexed text) of every chunk of a collection, in a stable order."""
         query = select(ChunkRow.id, ChunkRow.indexed_text).where(ChunkRow.collection == collection)

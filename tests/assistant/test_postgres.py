@@ -54,7 +54,8 @@ def test_catalog_collections_documents_chunks_and_generation(database: Database)
     assert replaced == [f"{document.id}-v1-0", f"{document.id}-v1-1"]
     assert catalog.generation("rh") == 3
     assert catalog.chunk_ids("rh") == {f"{document.id}-v2-0"}
-    stored = catalog.documents_by_id([document.id])[document.id]
+    stored = catalog.document(document.id)
+    assert stored is not None
     assert (stored.title, stored.chunk_count, stored.page_count, stored.size_bytes) == (
         "Délibération « budget » 2024", 1, None, 3 * 2**30)
     assert stored.ingested_at.utcoffset() in (None, timedelta(0))  # UTC (SQLite: naive, stored in UTC)
