@@ -116,8 +116,8 @@ def cli(index_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[.
     return cli_for(index_settings, monkeypatch)
 
 
-def test_ask_as_user_answers_with_exactly_that_users_rights(cli: Any, index_settings: Settings) -> None:
-    question = "prime annuelle des agents de catégorie C"
+def check_ask_as_user(cli: Callable[..., Any], question: str) -> None:
+    """What `ask --as-user` must show of the index's users, whichever directory names their rights."""
     as_rh = cli("ask", question, "--as-user", "rh.agent", "--json", "--passages-only")
     assert as_rh.exit_code == 0, as_rh.output
     assert json.loads(as_rh.output)["passages"][0]["source"] == "primes.docx"
@@ -128,6 +128,10 @@ def test_ask_as_user_answers_with_exactly_that_users_rights(cli: Any, index_sett
     assert unknown.exit_code == 1 and "unknown user 'inconnu'" in unknown.output
     assert cli("ask", question, "--as-user", "sophie.petit").exit_code == 1  # no agent role
     assert "disabled" in cli("ask", question, "--as-user", "parti").output
+
+
+def test_ask_as_user_answers_with_exactly_that_users_rights(cli: Any, index_settings: Settings) -> None:
+    check_ask_as_user(cli, "prime annuelle des agents de catégorie C")
     runtime = Runtime(index_settings)
     events = AuditLog(runtime.database, index_settings.audit).query(action="ask_as_user")
     runtime.close()

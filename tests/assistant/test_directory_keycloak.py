@@ -18,7 +18,7 @@ import yaml
 from assistant.api.oidc import principal_from_claims
 from assistant.config import DirectorySettings, OidcSettings, Settings, load_settings
 from assistant.directory import DirectoryUnavailable, KeycloakUserDirectory, UnknownUser, build_directory, principal_for
-from tests.assistant.test_access import build_index, cli_for, preview_access
+from tests.assistant.test_access import build_index, check_ask_as_user, cli_for, preview_access
 from tests.support.dev_idp import TEST_REDIRECT_URI, DevIdp, LoginFailed, dev_idp_unavailable_reason, start_dev_idp
 
 pytestmark = pytest.mark.skipif(dev_idp_unavailable_reason() is not None,
@@ -155,16 +155,7 @@ def test_ask_as_user_and_access_read_the_users_rights_from_keycloak(
     keycloak_index: Settings, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli = cli_for(keycloak_index, monkeypatch)
-    as_rh = cli("ask", QUESTION, "--as-user", "rh.agent", "--json", "--passages-only")
-    assert as_rh.exit_code == 0, as_rh.output
-    assert json.loads(as_rh.output)["passages"][0]["source"] == "primes.docx"
-    as_julien = json.loads(cli("ask", QUESTION, "--as-user", "julien.bernard", "--json", "--passages-only").output)
-    assert {p["collection"] for p in as_julien["passages"]} == {"public"}
-    assert cli("ask", QUESTION, "--as-user", "julien.bernard", "--collection", "rh").exit_code == 1
-    unknown = cli("ask", QUESTION, "--as-user", "inconnu")
-    assert unknown.exit_code == 1 and "unknown user 'inconnu'" in unknown.output
-    assert "disabled" in cli("ask", QUESTION, "--as-user", "parti").output
-    assert cli("ask", QUESTION, "--as-user", "sophie.petit").exit_code == 1  # no agent role
+    check_ask_as_user(cli, QUESTION)
     shown = json.loads(cli("access", "rh.pole", "--json").output)
     assert (shown["groups"], [c["name"] for c in shown["collections"]]) == (
         ["pole-social/ressources-humaines", "relation-usagers"], ["public"])
