@@ -81,10 +81,17 @@ def test_a_crashed_child_is_reported_without_hanging(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_timeout_also_kills_libreoffice(tmp_path: Path) -> None:
-    docx = fixtures.write_docx(tmp_path)
-    fixtures.convert_with_soffice([docx], "odt", tmp_path)
+    import docx
+
+    # Long enough that LibreOffice alone converts it in more than a second even on a quiet machine, and the
+    # whole parse takes several: the deadline always falls, and falls while LibreOffice runs.
+    long_document = docx.Document()
+    for number in range(2000):
+        long_document.add_paragraph(f"{number} {fixtures.NARRATIVE}")
+    long_document.save(tmp_path / "long.docx")
+    fixtures.convert_with_soffice([tmp_path / "long.docx"], "odt", tmp_path)
     with pytest.raises(ParseError, match="longer than"):
-        parse_isolated(tmp_path / "deliberation.odt", OPTIONS, timeout_s=1.5, memory_mb=MEMORY_MB)
+        parse_isolated(tmp_path / "long.odt", OPTIONS, timeout_s=0.8, memory_mb=MEMORY_MB)
     time.sleep(0.5)
     leftovers = [p for p in psutil.process_iter(["cmdline"]) if "convert-" in " ".join(p.info["cmdline"] or [])]
     assert leftovers == []
