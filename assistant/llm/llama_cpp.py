@@ -100,6 +100,12 @@ class LlamaCppChatModel(BaseChatModel):
                 self._llama = llama
             return self._llama
 
+    def trained_context(self) -> int:
+        """The context length the model was trained with (from the GGUF), beside the configured one."""
+        metadata = self._loaded().metadata
+        lengths = [value for key, value in metadata.items() if key.endswith(".context_length")]
+        return int(lengths[0]) if lengths else self.context_window
+
     def close(self) -> None:
         with self._generate_lock, self._load_lock:
             if self._llama is not None:

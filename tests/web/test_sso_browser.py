@@ -111,29 +111,23 @@ def _log_in(page: Page, idp: DevIdp, username: str, password: str) -> None:
     page.locator("#kc-login").click()
 
 
-def _start_login(page: Page, url: str) -> None:
-    page.get_by_role("link", name="Se connecter").click()
-
-
 def _log_out(page: Page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
 
 
-def test_login_required_page_links_to_keycloak_login(sso_page: Page, sso_server: SsoServer) -> None:
-    sso_page.goto(sso_server.url + "/")
-    expect(sso_page.get_by_role("link", name="Se connecter")).to_have_attribute(
-        "href", "/auth/login?next=%2F", timeout=2_000)
+def test_a_page_without_session_goes_to_the_login_and_back(sso_page: Page, sso_server: SsoServer) -> None:
+    """No "Connexion requise" page to click through: straight to the IdP, then back to the page asked for."""
+    sso_page.goto(sso_server.url + "/?conversation=c-42")
+    _log_in(sso_page, sso_server.idp, "julien.bernard", "julien-dev")
+    expect(sso_page).to_have_url(sso_server.url + "/?conversation=c-42")
+    expect(sso_page.locator(".site-header__user")).to_contain_text("julien.bernard")
 
 
 def test_sso_login_group_filtering_logout_and_forbidden(sso_page: Page, sso_server: SsoServer) -> None:
     page, url, idp = sso_page, sso_server.url, sso_server.idp
 
-    # Not logged in: the assistant shows "Connexion requise" (no automatic redirect to the IdP).
-    response = page.goto(url + "/")
-    assert response is not None and response.status == 401
-    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion requise")
-    _start_login(page, url)
-
+    # Not logged in: the assistant sends the browser to the IdP's login form.
+    page.goto(url + "/")
     _log_in(page, idp, "julien.bernard", "julien-dev")
     expect(page).to_have_url(url + "/")
     expect(page.locator(".site-header__user")).to_contain_text("julien.bernard")
@@ -155,14 +149,12 @@ def test_sso_login_group_filtering_logout_and_forbidden(sso_page: Page, sso_serv
     expect(answer).to_contain_text("2 mois")
     expect(page.locator("#thread")).not_to_contain_text("12 millions")
 
-    # Log out: the session ends here and at the IdP, which sends the browser back to the assistant.
+    # Log out: the session ends here and at the IdP, which sends the browser back to the assistant, and
+    # from there to the IdP's login form (no SSO session left there to log in silently).
     _log_out(page)
-    expect(page).to_have_url(url + "/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion requise")
+    expect(page.locator("#username")).to_be_visible()
     me = page.request.get(url + "/auth/me", headers={"Accept": "application/json"})
     assert me.status == 401
-    page.goto(url + "/auth/login")
-    expect(page.locator("#username")).to_be_visible()  # no SSO session left at the IdP
 
     # A user without the agent role: the French 403 page.
     _log_in(page, idp, "paul.durand", "paul-dev")
