@@ -5,13 +5,6 @@ from __future__ import annotations
 import re
 
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
-# Chat-template control tokens and our own source delimiters must not be smuggled in by a document.
-_CONTROL = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<<<|>>>|</?s>")
-
-
-def sanitize_source_text(text: str) -> str:
-    return _CONTROL.sub(" ", text)
-
 
 def clean_citations(answer: str, source_count: int) -> tuple[str, list[int]]:
     """Drop markers that point nowhere; return the cleaned text and the cited numbers in first-cited order."""

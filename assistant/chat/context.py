@@ -6,14 +6,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.chat.citations import sanitize_source_text
 from assistant.chat.prompts import PromptLibrary
 from assistant.llm.base import ChatMessage
+from assistant.llm.control_tokens import COMMON, ControlTokens
 from assistant.retrieval import Passage
 
 _FOLLOW_UP = re.compile(
     r"\b(il|elle|ils|elles|ce|cela|ça|celui|celle|ceux|celles|y|en|leur|leurs|lui|même|aussi|et pour|"
     r"et si|dans ce cas)\b", re.IGNORECASE)
+_DELIMITERS = re.compile(r"<<<|>>>")  # what encloses a source's text in answer.user.j2
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,20 @@ class PromptSource:
     page: int | None
     section: str
     text: str
+
+
+def sanitize_source_text(text: str, control: ControlTokens = COMMON) -> str:
+    """Document text as prompt data: no template control token, none of our source delimiters."""
+    return _DELIMITERS.sub(" ", control.remove(text))
+
+
+def _one_line(text: str, control: ControlTokens) -> str:
+    """A title or a section: one line, so that it cannot forge the header of another source."""
+    return " ".join(sanitize_source_text(text, control).split())
+
+
+def clean_history(history: Sequence[ChatMessage], control: ControlTokens = COMMON) -> list[ChatMessage]:
+    return [ChatMessage(message.role, control.remove(message.content)) for message in history]
 
 
 def heuristic_standalone_question(question: str, history: Sequence[ChatMessage]) -> str:
@@ -43,11 +58,17 @@ def build_answer_messages(
     passages: Sequence[Passage],
     history: Sequence[ChatMessage],
     today: str,
+    control: ControlTokens = COMMON,
 ) -> tuple[list[ChatMessage], int]:
-    """Messages that fit in `budget` tokens, and how many passages made it (always their first ones)."""
+    """Messages that fit in `budget` tokens, and how many passages made it (always their first ones).
+
+    Every text that comes from a document, the user or the history has its control tokens stripped.
+    """
     system = ChatMessage("system", prompts.render("answer.system.j2", today=today))
-    sources = [PromptSource(n, p.title, p.page, p.section, sanitize_source_text(p.text))
-               for n, p in enumerate(passages, start=1)]
+    sources = [PromptSource(n, _one_line(p.title, control), p.page, _one_line(p.section, control),
+                            sanitize_source_text(p.text, control)) for n, p in enumerate(passages, start=1)]
+    question = control.remove(question)
+    history = clean_history(history, control)
 
     def user_message(count: int) -> ChatMessage:
         return ChatMessage("user", prompts.render("answer.user.j2", sources=sources[:count], question=question))

@@ -13,13 +13,14 @@ from datetime import date
 from typing import Any, Literal
 
 from assistant.chat.citations import clean_citations
-from assistant.chat.context import build_answer_messages, heuristic_standalone_question
+from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
 from assistant.chat.extractive import best_quotes
 from assistant.chat.prompts import PromptLibrary
 from assistant.config import ChatSettings
 from assistant.conversations import ConversationStore
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatMessage, ChatModel, LLMSettings, ModelGate, resolve_answer_mode, stream_in_thread
+from assistant.llm.control_tokens import ControlTokens
 from assistant.llm.settings import is_capable
 from assistant.principal import Principal
 from assistant.retrieval import Passage, RetrievalService
@@ -74,6 +75,14 @@ class ChatService:
     ) -> None:
         self._retrieval, self._embeddings, self._model, self._gate = retrieval, embeddings, model, gate
         self._prompts, self._conversations, self._llm, self._settings = prompts, conversations, llm, chat
+        self._control: ControlTokens | None = None
+
+    @property
+    def control_tokens(self) -> ControlTokens:
+        """The model's control tokens and the common templates' ones, stripped from what enters a prompt."""
+        if self._control is None:
+            self._control = ControlTokens(self._model.control_tokens())
+        return self._control
 
     async def stream(self, principal: Principal, request: ChatRequest) -> AsyncIterator[ChatEvent]:
         turn = _Turn(request, principal, resolve_answer_mode(self._llm, request.mode))
@@ -138,7 +147,8 @@ class ChatService:
             return question
         if turn.mode != "generative" or not is_capable(self._llm):
             return heuristic_standalone_question(question, turn.history)
-        prompt = self._prompts.render("condense.user.j2", history=turn.history, question=question)
+        prompt = self._prompts.render("condense.user.j2", history=clean_history(turn.history, self.control_tokens),
+                                      question=self.control_tokens.remove(question))
         async with self._gate.slot():
             completion = await asyncio.to_thread(
                 self._model.chat, [ChatMessage("user", prompt)], max_tokens=96, temperature=0.0)
@@ -158,7 +168,7 @@ class ChatService:
         budget = self._model.context_window - self._llm.max_answer_tokens
         built = await asyncio.to_thread(
             build_answer_messages, self._prompts, self._model.count_prompt_tokens, budget, question, passages,
-            turn.history, date.today().isoformat())
+            turn.history, date.today().isoformat(), self.control_tokens)
         turn.timings["prompt_ms"] = (time.perf_counter() - clock) * 1000
         return built
 

@@ -64,6 +64,10 @@ class ChatModel(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def control_tokens(self) -> frozenset[str]:
+        """The texts of the vocabulary's control tokens (chat-template markers), when known; else empty."""
+        ...
+
     def count_prompt_tokens(self, messages: list[ChatMessage]) -> int:
         """Tokens the messages take once formatted with the chat template (exact or a safe estimate)."""
         ...
@@ -102,6 +106,9 @@ class BaseChatModel(ABC):
 
     @abstractmethod
     def count_tokens(self, text: str) -> int: ...
+
+    def control_tokens(self) -> frozenset[str]:
+        return frozenset()  # a remote server's vocabulary is unknown: the common templates' tokens still go
 
     @abstractmethod
     def stream_events(

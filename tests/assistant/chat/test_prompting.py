@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from assistant.chat.citations import clean_citations, sanitize_source_text
-from assistant.chat.context import build_answer_messages, heuristic_standalone_question
+from assistant.chat.citations import clean_citations
+from assistant.chat.context import build_answer_messages, heuristic_standalone_question, sanitize_source_text
 from assistant.chat.prompts import PromptLibrary
 from assistant.config import PROJECT_ROOT
 from assistant.llm import ChatMessage
