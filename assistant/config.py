@@ -85,8 +85,22 @@ class ChatSettings(_Strict):
     context_passages: int = Field(5, ge=1, le=50, description="Passages offered to the model (most relevant first).")
     history_messages: int = Field(6, ge=0, le=50, description="Previous messages considered for a follow-up.")
     extractive_quotes: int = Field(3, ge=1, le=10, description="Sentences quoted by an extractive answer.")
+    extractive_max_sentences: int = Field(
+        60, ge=1, le=500, description="Most sentences (and table rows) of the passages embedded to pick the "
+        "quotes of one extractive answer, shared between the passages.")
+    extractive_concurrency: int = Field(
+        2, ge=1, le=64, description="Extractive answers computed at the same time (each embeds its sentences).")
+    extractive_max_queue: int = Field(
+        16, ge=0, le=1000, description="Extractive answers allowed to wait for a turn; beyond, 503 + Retry-After.")
     prompts_dir: Path = Field(Path("prompts"), description="Folder of the prompt templates (relative to the "
                               "project root).")
+
+    @model_validator(mode="after")
+    def _quotes_fit(self) -> ChatSettings:
+        if self.extractive_quotes > self.extractive_max_sentences:
+            raise ValueError(f"chat.extractive_quotes ({self.extractive_quotes}) cannot exceed "
+                             f"chat.extractive_max_sentences ({self.extractive_max_sentences})")
+        return self
 
 
 class DevUserSettings(_Strict):

@@ -56,19 +56,30 @@ def _units(text: str) -> Iterator[tuple[str, str]]:
             yield sentence, sentence
 
 
-def candidate_sentences(passages: Sequence[Passage], max_per_passage: int = 25) -> list[_Candidate]:
-    candidates: list[_Candidate] = []
-    for number, passage in enumerate(passages, start=1):
-        units = [(text, scored) for text, scored in _units(passage.text) if len(text.split()) >= _MIN_WORDS]
-        candidates += [_Candidate(text[:_MAX_SENTENCE_CHARS], scored, number)
-                       for text, scored in units[:max_per_passage]]
-    return candidates
+def candidate_sentences(
+    passages: Sequence[Passage], max_per_passage: int = 25, max_sentences: int = 60
+) -> list[_Candidate]:
+    """The first sentences of each passage; at most `max_sentences` in all, taken in turns from the passages
+    (the first sentence of each, then the second...), so that a short passage leaves its share to the others."""
+    per_passage = [[_Candidate(text[:_MAX_SENTENCE_CHARS], scored, number)
+                    for text, scored in _units(passage.text) if len(text.split()) >= _MIN_WORDS][:max_per_passage]
+                   for number, passage in enumerate(passages, start=1)]
+    taken = [0] * len(per_passage)
+    budget = max_sentences
+    for rank in range(max_per_passage):
+        for index, units in enumerate(per_passage):
+            if budget and rank < len(units):
+                taken[index] += 1
+                budget -= 1
+    return [candidate for units, count in zip(per_passage, taken, strict=True) for candidate in units[:count]]
 
 
 def best_quotes(
-    question: str, passages: Sequence[Passage], embeddings: EmbeddingModel, max_quotes: int = 3
+    question: str, passages: Sequence[Passage], embeddings: EmbeddingModel, max_quotes: int = 3,
+    max_sentences: int = 60,
 ) -> list[Quote]:
-    candidates = candidate_sentences(passages)
+    """Embeds at most `max_sentences` sentences (plus the question)."""
+    candidates = candidate_sentences(passages, max_sentences=max_sentences)
     if not candidates:
         return [Quote(" ".join(p.text.split())[:_MAX_SENTENCE_CHARS], n, 0.0)
                 for n, p in enumerate(passages[:1], start=1)]

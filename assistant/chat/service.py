@@ -75,6 +75,9 @@ class ChatService:
     ) -> None:
         self._retrieval, self._embeddings, self._model, self._gate = retrieval, embeddings, model, gate
         self._prompts, self._conversations, self._llm, self._settings = prompts, conversations, llm, chat
+        # Extractive answers embed up to `extractive_max_sentences` sentences each: bounded like generations.
+        self.extractive_gate = ModelGate(concurrency=chat.extractive_concurrency,
+                                         max_queue=chat.extractive_max_queue, expected_hold_s=2.0)
         self._control: ControlTokens | None = None
 
     @property
@@ -83,6 +86,11 @@ class ChatService:
         if self._control is None:
             self._control = ControlTokens(self._model.control_tokens())
         return self._control
+
+    def check_room(self, mode: RequestedMode | None) -> None:
+        """Raise QueueFull if the queue this answer would wait in is full (a 503 before any stream)."""
+        gate = self._gate if resolve_answer_mode(self._llm, mode) == "generative" else self.extractive_gate
+        gate.check_room()
 
     async def stream(self, principal: Principal, request: ChatRequest) -> AsyncIterator[ChatEvent]:
         turn = _Turn(request, principal, resolve_answer_mode(self._llm, request.mode))
@@ -156,8 +164,9 @@ class ChatService:
         return rewritten or question
 
     async def _extractive(self, question: str, passages: list[Passage]) -> tuple[str, list[int]]:
-        quotes = await asyncio.to_thread(
-            best_quotes, question, passages, self._embeddings, self._settings.extractive_quotes)
+        async with self.extractive_gate.slot():
+            quotes = await asyncio.to_thread(best_quotes, question, passages, self._embeddings,
+                                             self._settings.extractive_quotes, self._settings.extractive_max_sentences)
         answer = self._prompts.render("extractive.j2", quotes=quotes)
         return clean_citations(answer, len(passages))
 

@@ -45,7 +45,7 @@ class ModelGate:
     slot handed to a task cancelled at that very moment goes to the next one.
     """
 
-    def __init__(self, *, concurrency: int = 1, max_queue: int = 8) -> None:
+    def __init__(self, *, concurrency: int = 1, max_queue: int = 8, expected_hold_s: float = _DEFAULT_HOLD_S) -> None:
         if concurrency < 1 or max_queue < 0:
             raise ValueError("concurrency must be >= 1 and max_queue >= 0")
         self.concurrency = concurrency
@@ -56,7 +56,7 @@ class ModelGate:
         self._rejected = 0
         self._tokens = 0
         self._last_tokens_per_s: float | None = None
-        self._mean_hold_s = _DEFAULT_HOLD_S
+        self._mean_hold_s = expected_hold_s
 
     @property
     def stats(self) -> GateStats:
@@ -68,6 +68,11 @@ class ModelGate:
         """Seconds until the queue should have room again, from the measured generation length."""
         rounds = (len(self._waiters) + 1) / self.concurrency
         return max(1, math.ceil(rounds * self._mean_hold_s))
+
+    def check_room(self) -> None:
+        """Raise QueueFull now if a task arriving now would be refused: lets a stream refuse before its 200."""
+        if self._active >= self.concurrency and len(self._waiters) >= self.max_queue:
+            raise QueueFull(self.retry_after_s())
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

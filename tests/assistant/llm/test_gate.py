@@ -228,3 +228,16 @@ def test_retry_after_grows_with_the_queue() -> None:
 
     alone, behind_two = run(scenario)
     assert 1 <= alone < behind_two
+
+
+def test_check_room_refuses_only_when_a_newcomer_would_be_refused() -> None:
+    async def scenario() -> None:
+        gate = ModelGate(concurrency=1, max_queue=0, expected_hold_s=2.0)
+        gate.check_room()  # free
+        async with gate.slot():
+            with pytest.raises(QueueFull) as refused:
+                gate.check_room()
+            assert refused.value.retry_after_s == 2  # from the expected hold until one is measured
+        gate.check_room()
+
+    asyncio.run(scenario())
