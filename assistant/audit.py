@@ -170,6 +170,7 @@ class AuditTrail:
     retrieved: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     question: str | None = None
+    status: int | None = None  # set when a streamed answer failed after its 200 went out
 
     def searched(self, question: str, collections: Iterable[str], document_ids: Iterable[str]) -> None:
         self.question = question

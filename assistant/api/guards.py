@@ -112,7 +112,8 @@ def _tagging(send: Send, request_id: str, outcome: dict[str, Any]) -> Callable[[
 
 async def _finish(scope: Scope, trail: AuditTrail, context: LogContext, outcome: dict[str, Any]) -> None:
     principal = scope.get("state", {}).get("principal")
-    route, method, status_code = scope.get("route"), scope["method"], int(outcome["status"])
+    route, method = scope.get("route"), scope["method"]
+    status_code = trail.status or int(outcome["status"])  # a stream that broke after its 200 is no success
     context.username = principal.username if isinstance(principal, Principal) else None
     action = action_for(method, route)
     path = getattr(route, "path", "unmatched")

@@ -93,8 +93,11 @@ class ChatService:
         gate.check_room()
 
     async def stream(self, principal: Principal, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        """Raises UnknownCollection or NotFound before its first event (so before any HTTP 200)."""
         turn = _Turn(request, principal, resolve_answer_mode(self._llm, request.mode))
         started = time.perf_counter()
+        if request.collections:  # refused before anything is stored or streamed
+            await asyncio.to_thread(self._retrieval.readable_collections, principal, request.collections)
         await asyncio.to_thread(self._open_conversation, turn)
         question = await self._standalone_question(turn)
         yield ChatEvent("meta", {"conversation_id": turn.conversation_id, "mode": turn.mode,

@@ -11,10 +11,8 @@ from fastapi.responses import StreamingResponse
 from assistant.api.deps import Services
 from assistant.api.guards import ChatAgent, Trail
 from assistant.api.schemas import ChatAnswer, ChatBody, Source
+from assistant.api.streaming import CHAT_ERRORS, failure_of, stream_failed
 from assistant.chat.service import ChatRequest
-from assistant.conversations import NotFound
-from assistant.llm import QueueFull
-from assistant.retrieval import UnknownCollection
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -23,25 +21,21 @@ def _request(body: ChatBody) -> ChatRequest:
     return ChatRequest(body.message, body.conversation_id, body.collections, body.mode)
 
 
-def _refuse_when_full(services: Services) -> None:
-    gate = services.gate
-    if gate.stats.waiting >= gate.max_queue and gate.stats.active >= gate.concurrency:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "le modèle est occupé, réessayez",
-                            headers={"Retry-After": str(gate.retry_after_s())})
+def _http_error(error: BaseException) -> HTTPException:
+    failure = failure_of(error)
+    return HTTPException(failure.status, failure.message, headers=failure.headers)
 
 
-def _http_error(error: QueueFull | NotFound | UnknownCollection) -> HTTPException:
-    if isinstance(error, QueueFull):
-        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "le modèle est occupé, réessayez",
-                             headers={"Retry-After": str(error.retry_after_s)})
-    if isinstance(error, NotFound):
-        return HTTPException(status.HTTP_404_NOT_FOUND, "conversation introuvable")
-    return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
+def _refuse_when_full(services: Services, body: ChatBody) -> None:
+    try:
+        services.chat.check_room(body.mode)
+    except CHAT_ERRORS as error:
+        raise _http_error(error) from error
 
 
 @router.post("/chat", response_model=ChatAnswer, summary="Ask a question, get a grounded answer")
 async def chat(body: ChatBody, user: ChatAgent, services: Services, trail: Trail) -> ChatAnswer:
-    _refuse_when_full(services)
+    _refuse_when_full(services, body)
     sources: list[Source] = []
     try:
         async for event in trail.observe(services.chat.stream(user, _request(body)), body.message):
@@ -50,7 +44,7 @@ async def chat(body: ChatBody, user: ChatAgent, services: Services, trail: Trail
             elif event.kind == "done":
                 services.metrics.answers.labels(event.data["mode"]).inc()
                 return ChatAnswer(sources=sources, **event.data)
-    except (QueueFull, NotFound, UnknownCollection) as error:
+    except CHAT_ERRORS as error:
         raise _http_error(error) from error
     raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "la réponse n'a pas pu être produite")
 
@@ -62,13 +56,14 @@ def _sse(event: str, data: dict[str, object]) -> str:
 @router.post("/chat/stream", summary="The same answer, streamed as Server-Sent Events",
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
-                              "description": "events: meta, sources, token (repeated), done; or error"}})
+                              "description": "events: meta, sources, token (repeated), done; or, when the "
+                                             "answer fails once streaming has begun, a last `error` event"}})
 async def chat_stream(body: ChatBody, user: ChatAgent, services: Services, trail: Trail) -> StreamingResponse:
-    _refuse_when_full(services)
+    _refuse_when_full(services, body)
     events = trail.observe(services.chat.stream(user, _request(body)), body.message)
     try:
-        first = await anext(events)  # fail before the 200 when the conversation or collection is wrong
-    except (NotFound, UnknownCollection) as error:
+        first = await anext(events)  # the service checks the collections and the conversation first
+    except CHAT_ERRORS as error:
         raise _http_error(error) from error
 
     async def body_stream() -> AsyncIterator[str]:
@@ -78,11 +73,8 @@ async def chat_stream(body: ChatBody, user: ChatAgent, services: Services, trail
                 if event.kind == "done":
                     services.metrics.answers.labels(event.data["mode"]).inc()
                 yield _sse(event.kind, event.data)
-        except QueueFull as error:
-            yield _sse("error", {"message": "le modèle est occupé, réessayez", "retry_after": error.retry_after_s})
+        except Exception as error:  # the 200 is gone: say it in the stream, and in the audit trail
+            yield _sse("error", stream_failed(trail, error).event())
 
     return StreamingResponse(body_stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-

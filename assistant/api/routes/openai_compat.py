@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Agent, Services
 from assistant.api.guards import ChatAgent, Trail
+from assistant.api.streaming import CHAT_ERRORS, Failure, failure_of, stream_failed
+from assistant.audit import AuditTrail
 from assistant.chat.service import ChatEvent, ChatRequest
-from assistant.llm import ChatMessage, QueueFull
+from assistant.llm import ChatMessage
+from assistant.retrieval import UnknownCollection
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -50,6 +53,12 @@ def _error(status_code: int, message: str, kind: str, headers: dict[str, str] | 
     return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status_code, headers=headers)
 
 
+def _refusal(error: BaseException) -> JSONResponse:
+    failure = failure_of(error)
+    kind = "invalid_request_error" if isinstance(error, UnknownCollection) else "server_error"
+    return _error(failure.status, failure.message, kind, failure.headers)
+
+
 @router.get("/models")
 def list_models(user: Agent) -> dict[str, Any]:
     return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "assistant"}
@@ -74,17 +83,25 @@ async def chat_completions(
     if request is None:
         return _error(400, "the last message must be a non-empty user message", "invalid_request_error")
     events = trail.observe(services.chat.stream(user, request), request.message)
-    if body.stream:
-        return StreamingResponse(_stream(events, body.model), media_type="text/event-stream")
     try:
-        answer, sources, usage = await _collect(services, events)
-    except QueueFull as exc:
-        return _error(503, "the model is busy", "server_error", {"Retry-After": str(exc.retry_after_s)})
+        services.chat.check_room(request.mode)
+        first = await anext(events)  # the collections are checked before the first event: 404 before a 200
+        if body.stream:
+            return StreamingResponse(_stream(first, events, body.model, trail), media_type="text/event-stream")
+        answer, sources, usage = await _collect(services, _chained(first, events))
+    except CHAT_ERRORS as error:
+        return _refusal(error)
     return JSONResponse({
         "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
         "model": body.model, "sources": sources, "usage": usage,
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
     })
+
+
+async def _chained(first: ChatEvent, events: AsyncIterator[ChatEvent]) -> AsyncIterator[ChatEvent]:
+    yield first
+    async for event in events:
+        yield event
 
 
 async def _collect(services: Services, events: AsyncIterator[ChatEvent]) -> tuple[str, list[Any], dict[str, int]]:
@@ -98,7 +115,15 @@ async def _collect(services: Services, events: AsyncIterator[ChatEvent]) -> tupl
     return answer, sources, {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens}
 
 
-async def _stream(events: AsyncIterator[ChatEvent], model: str) -> AsyncIterator[str]:
+def _error_event(failure: Failure) -> str:
+    """An OpenAI-style error in the stream: the SDKs raise it (a plain stop would pass for an answer)."""
+    error = {"message": failure.message, "type": "server_error", "code": failure.status}
+    return f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
+
+
+async def _stream(
+    first: ChatEvent, events: AsyncIterator[ChatEvent], model: str, trail: AuditTrail
+) -> AsyncIterator[str]:
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -109,13 +134,13 @@ async def _stream(events: AsyncIterator[ChatEvent], model: str) -> AsyncIterator
     yield chunk({"role": "assistant", "content": ""})
     sources: list[Any] = []
     try:
-        async for event in events:
+        async for event in _chained(first, events):
             if event.kind == "sources":
                 sources = event.data["sources"]
             elif event.kind == "token":
                 yield chunk({"content": event.data["text"]})
-    except QueueFull:
-        yield chunk({"content": "\n[le modèle est occupé, réessayez]"}, "stop", sources=sources)
+    except Exception as error:  # the 200 is gone: an error event, and the real outcome in the audit trail
+        yield _error_event(stream_failed(trail, error))
         yield "data: [DONE]\n\n"
         return
     yield chunk({}, "stop", sources=sources)
