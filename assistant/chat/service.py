@@ -15,6 +15,7 @@ from typing import Any, Literal
 from assistant.chat.citations import clean_citations
 from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
 from assistant.chat.extractive import best_quotes
+from assistant.chat.history import ConversationHistory
 from assistant.chat.prompts import PromptLibrary
 from assistant.config import ChatSettings
 from assistant.conversations import ConversationStore
@@ -75,6 +76,7 @@ class ChatService:
     ) -> None:
         self._retrieval, self._embeddings, self._model, self._gate = retrieval, embeddings, model, gate
         self._prompts, self._conversations, self._llm, self._settings = prompts, conversations, llm, chat
+        self.history = ConversationHistory(conversations, retrieval)
         # Extractive answers embed up to `extractive_max_sentences` sentences each: bounded like generations.
         self.extractive_gate = ModelGate(concurrency=chat.extractive_concurrency,
                                          max_queue=chat.extractive_max_queue, expected_hold_s=2.0)
@@ -143,8 +145,8 @@ class ChatService:
         request, owner = turn.request, turn.principal.username
         if request.history is not None:
             turn.history = list(request.history)[-self._settings.history_messages:]
-        elif request.conversation_id:
-            stored = self._conversations.messages(owner, request.conversation_id)
+        elif request.conversation_id:  # as the user may see it now: no answer from a source now forbidden
+            stored = self.history.messages(turn.principal, request.conversation_id)
             turn.history = [ChatMessage("user" if m.role == "user" else "assistant", m.content)
                             for m in stored][-self._settings.history_messages:]
         if not request.persist:

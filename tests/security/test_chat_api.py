@@ -116,6 +116,82 @@ def test_a_model_failure_on_the_json_routes_is_a_503(model_down: SecureApp) -> N
     assert completion.status_code == 503 and completion.json()["error"]["type"] == "server_error"
 
 
+# b. Stored conversations show only what their owner may read now; conversation routes need the agent role.
+
+def test_conversations_and_export_withhold_sources_after_a_group_change(secure: SecureApp) -> None:
+    claire, client = secure.headers("claire.martin"), secure.client
+    asked = client.post("/api/chat", headers=claire, json={
+        "message": "Combien coûtent les travaux du théâtre ?", "collections": ["travaux"], "mode": "extractive"})
+    assert "3,4 millions" in asked.json()["answer"]
+    url = f"/api/conversations/{asked.json()['conversation_id']}"
+    assert "3,4 millions" in client.get(url, headers=claire).text
+    changed = client.put("/api/admin/collections/travaux/groups", json={"groups": ["urbanisme"]},
+                         headers=secure.headers("admin"))
+    assert changed.status_code == 200
+    conversation = client.get(url, headers=claire)
+    export = client.get("/api/me/export", headers=claire)
+    for response in (conversation, export):
+        assert response.status_code == 200
+        for leaked in ("3,4 millions", "Travaux du théâtre", "dix-huit mois", secure.ids["travaux"]):
+            assert leaked not in response.text
+        assert "source retirée : accès modifié" in response.text
+    user, answer = conversation.json()["messages"]
+    assert user["content"] == "Combien coûtent les travaux du théâtre ?"  # the user's own words stay
+    assert answer["content"].startswith("Réponse retirée") and answer["sources"][0]["withheld"]
+    assert export.json()["withheld"] == {"sources": 1, "reason": "source retirée : accès modifié"}
+    assert secure.audit_of(conversation).action == "conversation.read"
+
+
+def test_conversation_routes_need_the_agent_role_but_rgpd_rights_do_not(secure: SecureApp) -> None:
+    client = secure.client
+    conversation = client.post("/api/chat", headers=secure.headers("julien.bernard"), json={
+        "message": "délai du permis de construire", "mode": "extractive"}).json()
+    own_routes = [("GET", "/api/conversations"), ("GET", f"/api/conversations/{conversation['conversation_id']}"),
+                  ("DELETE", f"/api/conversations/{conversation['conversation_id']}")]
+    for user in ("paul.durand", "karim.haddad"):  # no role; analyst
+        for method, url in own_routes:
+            assert client.request(method, url, headers=secure.headers(user)).status_code == 403
+        feedback = client.post(f"/api/messages/{conversation['message_id']}/feedback", json={"rating": 1},
+                               headers=secure.headers(user))
+        assert feedback.status_code == 403
+        export = client.get("/api/me/export", headers=secure.headers(user))
+        assert export.status_code == 200 and export.json()["conversations"] == []
+        assert client.delete("/api/me/conversations", headers=secure.headers(user)).json() == {"deleted": 0}
+    for method, url in [*own_routes, ("GET", "/api/me/export")]:
+        assert client.request(method, url).status_code == 401
+
+
+@pytest.fixture
+def claire_without_role(tmp_path: Path) -> Iterator[DevIdp]:
+    """Another realm where claire.martin lost the agent role (same username, so the same conversations)."""
+    users = yaml.safe_load(DEFAULT_USERS_FILE.read_text(encoding="utf-8"))
+    for user in users["users"]:
+        if user["username"] == "claire.martin":
+            user["roles"] = []
+    path = tmp_path / "users.yaml"
+    path.write_text(yaml.safe_dump(users, allow_unicode=True), encoding="utf-8")
+    server = start_dev_idp(path)
+    yield server
+    server.stop()
+
+
+def test_a_former_agent_exports_their_conversations_without_document_content(
+    secure: SecureApp, claire_without_role: DevIdp, tmp_path: Path,
+) -> None:
+    asked = secure.client.post("/api/chat", headers=secure.headers("claire.martin"), json={
+        "message": QUESTION, "collections": ["direction"], "mode": "extractive"}).json()
+    assert "12 millions" in asked["answer"]
+    settings = security_settings(claire_without_role, tmp_path / "data")
+    with TestClient(create_app(settings, services=secure.services)) as client:
+        token = claire_without_role.login("claire.martin", "claire-dev")["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/conversations", headers=headers).status_code == 403
+        export = client.get("/api/me/export", headers=headers)
+    assert export.status_code == 200 and QUESTION in export.text  # her own questions are hers
+    assert "12 millions" not in export.text and "Budget Phénix" not in export.text
+    assert export.json()["withheld"]["sources"] >= 1
+
+
 # c. Extractive answers wait in a bounded queue too: 503 + Retry-After when it is full.
 
 def test_extractive_answers_are_refused_with_retry_after_when_their_queue_is_full(secure: SecureApp) -> None:

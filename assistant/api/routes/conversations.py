@@ -1,4 +1,9 @@
-"""A user's own conversations, feedback, export and deletion (never another user's)."""
+"""A user's own conversations, feedback, export and deletion (never another user's).
+
+Reading and managing conversations needs the agent role, like chatting. The RGPD rights over one's own
+data (export, erasure) need only to be logged in: a former agent can still export and erase. Sources of
+collections the user may no longer read, and the answers built on them, are withheld at read time.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from assistant.api.deps import CurrentUser, Services
+from assistant.api.deps import Agent, CurrentUser, Services
 from assistant.api.schemas import ConversationOut, ConversationSummary, FeedbackBody, MessageOut
 from assistant.conversations import NotFound
 
@@ -18,23 +23,23 @@ def _not_found() -> HTTPException:
 
 
 @router.get("/conversations", response_model=list[ConversationSummary])
-def list_conversations(user: CurrentUser, services: Services) -> list[Any]:
+def list_conversations(user: Agent, services: Services) -> list[Any]:
     return services.conversations.list_for(user.username)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
-def get_conversation(conversation_id: str, user: CurrentUser, services: Services) -> ConversationOut:
+def get_conversation(conversation_id: str, user: Agent, services: Services) -> ConversationOut:
     try:
-        row = services.conversations.get(user.username, conversation_id)
-        messages = services.conversations.messages(user.username, conversation_id)
+        view = services.chat.history.conversation(user, conversation_id)
     except NotFound as exc:
         raise _not_found() from exc
+    row = view.row
     return ConversationOut(id=row.id, title=row.title, created_at=row.created_at, updated_at=row.updated_at,
-                           messages=[MessageOut(**m.__dict__) for m in messages])
+                           messages=[MessageOut(**m.__dict__) for m in view.messages])
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
-def delete_conversation(conversation_id: str, user: CurrentUser, services: Services) -> Response:
+def delete_conversation(conversation_id: str, user: Agent, services: Services) -> Response:
     try:
         services.conversations.delete(user.username, conversation_id)
     except NotFound as exc:
@@ -43,7 +48,7 @@ def delete_conversation(conversation_id: str, user: CurrentUser, services: Servi
 
 
 @router.post("/messages/{message_id}/feedback", status_code=204)
-def give_feedback(message_id: str, body: FeedbackBody, user: CurrentUser, services: Services) -> Response:
+def give_feedback(message_id: str, body: FeedbackBody, user: Agent, services: Services) -> Response:
     try:
         services.conversations.set_feedback(user.username, message_id, body.rating, body.comment)
     except NotFound as exc:
@@ -51,13 +56,10 @@ def give_feedback(message_id: str, body: FeedbackBody, user: CurrentUser, servic
     return Response(status_code=204)
 
 
-@router.get("/me/export", summary="Everything stored about me (RGPD access right)")
+@router.get("/me/export", summary="Everything stored about me (RGPD access right), less the content of "
+            "documents I may no longer read")
 def export_my_data(user: CurrentUser, services: Services) -> dict[str, Any]:
-    store = services.conversations
-    return {"user": user.username, "conversations": [
-        {"id": c.id, "title": c.title, "created_at": c.created_at,
-         "messages": [m.__dict__ for m in store.messages(user.username, c.id)]}
-        for c in store.list_for(user.username, limit=1_000_000)]}
+    return services.chat.history.export(user)
 
 
 @router.delete("/me/conversations", summary="Delete all my conversations (RGPD erasure right)")

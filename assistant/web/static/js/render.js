@@ -18,7 +18,7 @@ export function sourceLabel(source) {
 
 function citation(number, sources) {
   const source = sources.find((s) => s.number === number);
-  if (!source) return `[${number}]`;
+  if (!source || source.withheld) return `[${number}]`;
   return el("a", { className: "citation", href: safePath(source.url), "aria-label": sourceLabel(source),
                    title: sourceLabel(source) }, `[${number}]`);
 }
@@ -72,7 +72,15 @@ function sourceMeta(source) {
   return el("p", { className: "source__meta" }, parts);
 }
 
+// A source of a collection the user may no longer read: the server sent its number and why, nothing else.
+function withheldItem(source) {
+  return el("li", { className: "source source--withheld" },
+    el("span", { className: "source__number", "aria-hidden": "true" }, String(source.number)),
+    el("div", { className: "source__body" }, el("p", { className: "source__head" }, source.reason)));
+}
+
 function sourceItem(source, cited) {
+  if (source.withheld) return withheldItem(source);
   const isCited = cited.includes(source.number);
   return el("li", { className: isCited ? "source source--cited" : "source" },
     el("span", { className: "source__number", "aria-hidden": "true" }, String(source.number)),
