@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from assistant.api import docs
 from assistant.api.auth import Authenticator, build_authenticator, check_auth_configuration
 from assistant.api.guards import AuditMiddleware
 from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
@@ -39,11 +40,12 @@ def create_app(
         description="Réponses sourcées à partir des documents internes, sur les serveurs de la collectivité.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url=None,  # served by assistant/api/docs.py, for admins, offline
     )
     app.state.settings = settings
     app.state.services = services
     app.state.authenticator = authenticator
-    for module in (health, auth, chat, conversations, documents, openai_compat, admin):
+    for module in (health, auth, chat, conversations, documents, openai_compat, admin, docs):
         app.include_router(module.router)
     mount_web(app)
     app.middleware("http")(_measure)

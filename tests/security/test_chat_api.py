@@ -211,3 +211,22 @@ def test_extractive_answers_are_refused_with_retry_after_when_their_queue_is_ful
     assert secure.client.post("/api/chat", headers=headers,
                               json={"message": "permis", "mode": "extractive"}).status_code == 200
 
+
+# e. The API documentation is served from here (no CDN), to administrators only.
+
+def test_api_docs_are_local_and_for_administrators(secure: SecureApp) -> None:
+    client, admin = secure.client, secure.headers("admin")
+    for url in ("/docs", "/openapi.json", "/docs/assets/swagger-ui-bundle.js"):
+        assert client.get(url, headers={"Accept": "application/json"}).status_code == 401
+        assert client.get(url, headers=secure.headers("julien.bernard")).status_code == 403
+    page = client.get("/docs", headers=admin)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert re.findall(r"(?:https?:)?//[\w.-]+", page.text) == []  # no absolute or protocol-relative URL
+    assert '"validatorUrl": null' in page.text  # Swagger UI's badge would call validator.swagger.io
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    script = client.get("/docs/assets/swagger-ui-bundle.js", headers=admin)
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    assert client.get("/docs/assets/index.html", headers=admin).status_code == 404
+    schema = client.get("/openapi.json", headers=admin).json()
+    assert "/api/chat/stream" in schema["paths"] and "/docs" not in schema["paths"]
+    assert client.get("/redoc", headers=admin).status_code == 404
