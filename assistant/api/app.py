@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from assistant.api.auth import Authenticator, build_authenticator, check_auth_configuration
+from assistant.api.auth import Authenticator, build_authenticator
 from assistant.api.guards import AuditMiddleware
 from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
+from assistant.identity.guard import check_auth_configuration
 from assistant.runtime import Runtime
 from assistant.web import mount_web
 

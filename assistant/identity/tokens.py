@@ -15,19 +15,12 @@ import httpx
 import jwt
 
 from assistant.config import OidcSettings
+from assistant.identity.errors import IdentityProviderUnavailable, InvalidToken
 from assistant.principal import Principal
 
 _ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 _MIN_REFETCH_INTERVAL_S = 10.0
 ROLE_FIELDS = ("agent", "citizen_service", "analyst", "admin")
-
-
-class InvalidToken(Exception):
-    """The token cannot be trusted; the message says why (expired, bad signature, wrong audience...)."""
-
-
-class IdentityProviderUnavailable(Exception):
-    """Keycloak could not be reached or answered nonsense."""
 
 
 class JwksCache:
