@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from assistant.api.auth import Authenticator, build_authenticator
+from assistant.api.deps import get_current_user
 from assistant.api.guards import AuditMiddleware
+from assistant.api.intake import AuthenticateBeforeBody, BodySizeLimit
 from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
@@ -47,6 +49,9 @@ def create_app(
     for module in (health, auth, chat, conversations, documents, openai_compat, admin):
         app.include_router(module.router)
     mount_web(app)
+    app.add_middleware(AuthenticateBeforeBody, current_user=get_current_user)  # innermost: the route is known
+    # Inside _measure: a BaseHTTPMiddleware would wrap a refusal raised by `receive` in an exception group.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
     app.middleware("http")(_measure)
     app.add_middleware(AuditMiddleware)  # outermost: sees the final status, and streams until their end
     return app
