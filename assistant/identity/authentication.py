@@ -18,7 +18,7 @@ from assistant.database import Database
 from assistant.identity.errors import IdentityProviderUnavailable, InvalidToken, LoginExpired, NotAuthenticated
 from assistant.identity.guard import refuse_development_provider
 from assistant.identity.oidc_client import OidcClient
-from assistant.identity.sessions import SessionStore
+from assistant.identity.sessions import PendingLoginLimits, SessionStore
 from assistant.identity.tokens import TokenValidator, principal_from_claims
 from assistant.principal import Principal
 
@@ -74,8 +74,9 @@ class OidcIdentity:
         self.sessions.refresh(session_id, claims, tokens)
         return claims
 
-    def begin_login(self, return_to: str) -> LoginStart:
-        pending = self.sessions.begin_login(return_to)
+    def begin_login(self, return_to: str, client: str) -> LoginStart:
+        """`client`: the browser's address, which bounds the pending logins it can leave (`sessions`)."""
+        pending = self.sessions.begin_login(return_to, client)
         return LoginStart(self.client.login_url(pending.state, pending.nonce, _challenge(pending.code_verifier)),
                           pending.state)
 
@@ -96,17 +97,20 @@ class OidcIdentity:
         return LoginDone(self.sessions.create(principal.username, claims, tokens, max_age), pending.return_to)
 
     def logout(self, session_id: str) -> str:
-        """Ends the session here and at Keycloak; returns where to send the browser."""
+        """Ends the session here and at Keycloak; returns where to send the browser: home once Keycloak has
+        ended its session over the back channel, else Keycloak's own logout page (no token in its URL)."""
         row = self.sessions.delete(session_id)
         if row is None:
             return "/"
-        if row.refresh_token:
-            self.client.end_provider_session(row.refresh_token)
-        return self.client.logout_url(row.id_token) if row.id_token else "/"
+        if row.refresh_token and self.client.end_provider_session(row.refresh_token):
+            return "/"
+        return self.client.logout_url()
 
 
 def build_oidc_identity(settings: Settings, database: Database) -> OidcIdentity:
-    identity = OidcIdentity(settings, SessionStore(database))
+    session = settings.auth.session
+    limits = PendingLoginLimits(session.pending_logins_max, session.pending_logins_per_client)
+    identity = OidcIdentity(settings, SessionStore(database, limits))
     refuse_development_provider(identity.client.discovery(), settings.auth.oidc.issuer,
                                 settings.profile == "development")
     return identity

@@ -77,13 +77,18 @@ class OidcClient:
             raise NotAuthenticated("malformed ID token") from exc
         return claims
 
-    def logout_url(self, id_token: str) -> str:
-        query = urlencode({"id_token_hint": id_token, "client_id": self.oidc.client_id,
+    def logout_url(self) -> str:
+        """Keycloak's logout page, which asks the user to confirm. No `id_token_hint`: no token in a URL
+        (browser history, proxy and server logs, Referer)."""
+        query = urlencode({"client_id": self.oidc.client_id,
                            "post_logout_redirect_uri": f"{self.oidc.public_url.rstrip('/')}/"})
         return f"{self.oidc.issuer}/protocol/openid-connect/logout?{query}"
 
-    def end_provider_session(self, refresh_token: str) -> None:
+    def end_provider_session(self, refresh_token: str) -> bool:
+        """Ends the SSO session over the back channel; False when Keycloak could not be reached."""
         try:
             self.keycloak.logout(refresh_token)
         except KeycloakError as exc:  # the session may already be gone on the provider's side
             log.info("provider logout: %s", exc.__class__.__name__)
+            return not provider_unavailable(exc)
+        return True

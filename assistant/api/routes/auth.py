@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 
-from assistant.api.auth import OidcAuthenticator, provider_unavailable_error
+from assistant.api.auth import OidcAuthenticator, provider_unavailable_error, require_same_origin
 from assistant.api.deps import CurrentUser
 from assistant.identity.authentication import OidcIdentity
 from assistant.identity.errors import IdentityProviderUnavailable, LoginExpired, NotAuthenticated
@@ -31,7 +31,7 @@ def _local_path(target: str) -> str:
 @router.get("/login", summary="Start the Keycloak login")
 def login(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> RedirectResponse:
     identity = _identity(request)
-    start = identity.begin_login(_local_path(next))
+    start = identity.begin_login(_local_path(next), request.client.host if request.client else "")
     response = RedirectResponse(start.url, status_code=302)
     response.set_cookie(LOGIN_COOKIE, start.state, max_age=600, httponly=True, samesite="lax",
                         secure=identity.settings.auth.session.cookie_secure, path="/auth")
@@ -62,6 +62,7 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
 @router.post("/logout", summary="End the session here and at Keycloak")
 def logout(request: Request) -> RedirectResponse:
     identity = _identity(request)
+    require_same_origin(request, identity.oidc.public_url)  # a form on another site must not log us out
     cookie_name = identity.settings.auth.session.cookie_name
     response = RedirectResponse(identity.logout(request.cookies.get(cookie_name, "")), status_code=303)
     response.delete_cookie(cookie_name, path="/")
