@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
@@ -114,11 +115,11 @@ def test_roles_and_groups_are_enforced(tokens: Tokens, app_client: tuple[TestCli
 def test_an_expired_access_token_opens_nothing(tmp_path: Path) -> None:
     (tmp_path / "realm").mkdir()
     (tmp_path / "app").mkdir()
-    with start_idp(tmp_path / "realm", access_token_ttl=1) as short, \
-            running_app(short, tmp_path / "app", oidc={"leeway_s": 0}) as (client, _):
+    with start_idp(tmp_path / "realm", access_token_ttl=5) as short, \
+            running_app(short, tmp_path / "app", oidc={"leeway_s": 0}) as (client, _):  # no 30 s skew to wait
         token = short.login("claire.martin", "claire-dev")["access_token"]
         assert client.get("/auth/me", headers=bearer(token)).status_code == 200
-        time.sleep(2.5)
+        time.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 1.5)
         for method, path, has_body in protected_routes(client.app):  # type: ignore[arg-type]
             response = call(client, method, path, has_body, bearer(token))
             assert response.status_code == 401 and "expired" in response.text, (method, path, response.text)
