@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from assistant.config import OidcSettings, PrivacySettings
 from assistant.conversations import ConversationRow, MessageRow
 from assistant.database import Database
-from assistant.directory import DirectoryEntry, UserDirectory, build_directory, principal_for
+from assistant.identity.directory import DirectoryEntry, UserDirectory, build_directory, principal_for
 from assistant.knowledge import KnowledgeBase
 from assistant.principal import Principal, normalize_group
 from assistant.retrieval import RetrievalService, UnknownCollection
@@ -39,7 +39,7 @@ class AccessService:
                    settings.auth.oidc, settings.privacy)
 
     def lookup(self, username: str) -> tuple[DirectoryEntry, Principal]:
-        """Raises `UnknownUser` or `DirectoryUnavailable` (assistant.directory)."""
+        """Raises `UnknownUser` or `DirectoryUnavailable` (assistant.identity.directory)."""
         entry = self.directory.lookup(username)
         return entry, principal_for(entry, self._oidc)
 

@@ -140,6 +140,18 @@ class SessionSettings(_Strict):
     cookie_name: str = Field("assistant_session", description="Name of the web session cookie.")
     cookie_secure: bool = Field(True, description="Send the cookie over HTTPS only (turn off only on http dev).")
     max_age_s: int = Field(8 * 3600, ge=300, description="A web session ends after this, whatever happens.")
+    pending_logins_max: int = Field(
+        10_000, ge=10, le=1_000_000, description="Logins started (GET /auth/login) and not finished kept at most "
+        "(10 minutes each); beyond, the oldest are dropped.")
+    pending_logins_per_client: int = Field(
+        20, ge=1, le=1000, description="Of those, kept at most per client address (behind a reverse proxy, the "
+        "address it forwards: uvicorn's proxy headers); beyond, that address's oldest are dropped.")
+
+    @model_validator(mode="after")
+    def _per_client_within_max(self) -> SessionSettings:
+        if self.pending_logins_per_client > self.pending_logins_max:
+            raise ValueError("auth.session.pending_logins_per_client cannot exceed pending_logins_max")
+        return self
 
 
 class AuthSettings(_Strict):
@@ -161,6 +173,9 @@ class DatabaseSettings(_Strict):
 class ServerSettings(_Strict):
     host: str = Field("127.0.0.1", description="Address the HTTP service listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest request body accepted, in bytes (declared "
+        "or streamed); larger ones get 413 before being read. The JSON APIs need a few kilobytes.")
 
 
 class AuditSettings(_Strict):

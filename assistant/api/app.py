@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from assistant.api import docs
-from assistant.api.auth import Authenticator, build_authenticator, check_auth_configuration
+from assistant.api.auth import Authenticator, build_authenticator
+from assistant.api.deps import get_current_user
 from assistant.api.guards import AuditMiddleware
+from assistant.api.intake import AuthenticateBeforeBody, BodySizeLimit
 from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
+from assistant.identity.guard import check_auth_configuration
 from assistant.runtime import Runtime
 from assistant.web import mount_web
 
@@ -48,6 +51,9 @@ def create_app(
     for module in (health, auth, chat, conversations, documents, openai_compat, admin, docs):
         app.include_router(module.router)
     mount_web(app)
+    app.add_middleware(AuthenticateBeforeBody, current_user=get_current_user)  # innermost: the route is known
+    # Inside _measure: a BaseHTTPMiddleware would wrap a refusal raised by `receive` in an exception group.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
     app.middleware("http")(_measure)
     app.add_middleware(AuditMiddleware)  # outermost: sees the final status, and streams until their end
     return app

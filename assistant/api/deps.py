@@ -23,7 +23,11 @@ def get_services(request: Request) -> AppServices:
 
 
 def get_current_user(request: Request) -> Principal:
-    principal: Principal = request.app.state.authenticator.authenticate(request)
+    """The caller; authenticated before its body was read when the route has one (`intake`), else here."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
+    principal = request.app.state.authenticator.authenticate(request)
     request.state.principal = principal
     return principal
 

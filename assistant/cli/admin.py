@@ -14,7 +14,7 @@ from rich.table import Table
 from assistant.access import AccessService
 from assistant.audit import AuditEvent, AuditLog
 from assistant.cli.app import app, fail, runtime_or_exit
-from assistant.directory import DirectoryEntry, DirectoryUnavailable, UnknownUser
+from assistant.identity.directory import DirectoryEntry, DirectoryUnavailable, UnknownUser
 from assistant.principal import Principal
 from assistant.runtime import Runtime
 

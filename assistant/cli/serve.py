@@ -38,7 +38,7 @@ def serve(
     import uvicorn
 
     from assistant.api.app import create_app
-    from assistant.api.auth import ConfigurationRefused
+    from assistant.identity.errors import ConfigurationRefused
     from assistant.jsonlog import configure_json_logging
 
     settings = settings_or_exit()

@@ -60,6 +60,8 @@ FRENCH_DETAILS = {
         "session terminée par le fournisseur d'identité : reconnectez-vous",
     "token expired": "jeton expiré",
     "malformed token": "jeton mal formé",
+    "not an access token": "ce jeton n'est pas un jeton d'accès",
+    "token issued to another client (azp)": "jeton émis pour une autre application",
 }
 
 

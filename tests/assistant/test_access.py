@@ -17,7 +17,7 @@ from assistant.access import AccessService
 from assistant.audit import AuditLog
 from assistant.cli.app import app, register_commands
 from assistant.config import OidcSettings, Settings, load_settings
-from assistant.directory import (
+from assistant.identity.directory import (
     DirectoryEntry,
     DirectoryUnavailable,
     FileUserDirectory,

@@ -84,3 +84,14 @@ def test_every_field_is_described() -> None:
         return missing
 
     assert walk(Settings) == []
+
+
+def test_request_bounds_are_validated(tmp_path: Path) -> None:
+    settings = load_settings(environ={})
+    assert settings.server.max_body_bytes == 1024 * 1024
+    assert (settings.auth.session.pending_logins_max, settings.auth.session.pending_logins_per_client) == (10_000, 20)
+    with pytest.raises(ConfigError, match=r"key 'server\.max_body_bytes'"):
+        load_settings(write(tmp_path / "c.yaml", "server:\n  max_body_bytes: 10\n"), environ={})
+    with pytest.raises(ConfigError, match="pending_logins_per_client cannot exceed pending_logins_max"):
+        load_settings(write(tmp_path / "d.yaml", "auth:\n  session:\n    pending_logins_max: 10\n"
+                                                 "    pending_logins_per_client: 50\n"), environ={})

@@ -15,9 +15,15 @@ import jwt
 import pytest
 import yaml
 
-from assistant.api.oidc import principal_from_claims
 from assistant.config import DirectorySettings, OidcSettings, Settings, load_settings
-from assistant.directory import DirectoryUnavailable, KeycloakUserDirectory, UnknownUser, build_directory, principal_for
+from assistant.identity.directory import (
+    DirectoryUnavailable,
+    KeycloakUserDirectory,
+    UnknownUser,
+    build_directory,
+    principal_for,
+)
+from assistant.identity.tokens import principal_from_claims
 from tests.assistant.test_access import build_index, check_ask_as_user, cli_for, preview_access
 from tests.support.dev_idp import TEST_REDIRECT_URI, DevIdp, LoginFailed, dev_idp_unavailable_reason, start_dev_idp
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import DatabaseError
 
-from assistant.api.sessions import LoginStateRow, SessionStore
 from assistant.audit import AuditEvent, AuditLog
 from assistant.catalog import Catalog, ChunkToStore, DocumentToStore, document_id_for
 from assistant.config import AuditSettings
 from assistant.conversations import ConversationStore, NotFound
 from assistant.database import Database
+from assistant.identity.sessions import LoginStateRow, SessionStore
 
 postgres_only = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Admin, Services
 from assistant.api.guards import Trail
-from assistant.directory import DirectoryUnavailable, UnknownUser
+from assistant.identity.directory import DirectoryUnavailable, UnknownUser
 from assistant.retrieval import UnknownCollection
 
 router = APIRouter(prefix="/api/admin", tags=["administration"])

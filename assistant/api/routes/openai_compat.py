@@ -9,11 +9,11 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.api.deps import Agent, Services
 from assistant.api.guards import ChatAgent, Trail
@@ -30,23 +30,46 @@ MODELS: dict[str, Literal["auto", "extractive", "generative"]] = {
 }
 
 
+# Bounds of a request (on top of server.max_body_bytes): the question as /api/chat's message, any other
+# message (history, system prompt) a little longer, and the whole conversation sent.
+MAX_MESSAGES = 50
+MAX_QUESTION_CHARS = 4000
+MAX_MESSAGE_CHARS = 8000
+MAX_TOTAL_CHARS = 32_000
+
+
 class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: str
-    content: str | list[dict[str, Any]] | None = None
+    role: str = Field(max_length=32)
+    content: str | Annotated[list[dict[str, Any]], Field(max_length=64)] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
             return " ".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
         return self.content or ""
 
+    @model_validator(mode="after")
+    def _bounded(self) -> OpenAIMessage:
+        if len(self.text()) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"a message has at most {MAX_MESSAGE_CHARS} characters")
+        return self
+
 
 class CompletionBody(BaseModel):
     model_config = ConfigDict(extra="allow")
-    model: str
-    messages: list[OpenAIMessage] = Field(min_length=1)
+    model: str = Field(max_length=200)
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
-    collections: list[str] | None = None
+    collections: list[str] | None = Field(None, max_length=100)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> CompletionBody:
+        if sum(len(message.text()) for message in self.messages) > MAX_TOTAL_CHARS:
+            raise ValueError(f"the messages have at most {MAX_TOTAL_CHARS} characters in all")
+        questions = [message for message in self.messages if message.role == "user"]
+        if questions and len(questions[-1].text()) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question (last user message) has at most {MAX_QUESTION_CHARS} characters")
+        return self
 
 
 def _error(status_code: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from keycloak.exceptions import KeycloakPostError
 
 from assistant.api.app import create_app
-from assistant.api.keycloak_auth import OidcAuthenticator
+from assistant.api.auth import OidcAuthenticator
 from assistant.api.services import build_services
-from assistant.api.sessions import WebSessionRow
 from assistant.config import load_settings
+from assistant.identity.sessions import WebSessionRow
 from assistant.llm.fake import FakeChatModel
 from assistant.runtime import Runtime
 from tests.fakes import HashingEmbeddings
@@ -84,7 +84,7 @@ def authenticator(client: TestClient) -> OidcAuthenticator:
 def session_of(client: TestClient) -> WebSessionRow | None:
     """The server-side record behind the client's session cookie."""
     auth = authenticator(client)
-    return auth.sessions.get(client.cookies[auth.settings.auth.session.cookie_name])
+    return auth.identity.sessions.get(client.cookies[auth.settings.auth.session.cookie_name])
 
 
 def log_in(client: TestClient, browser: DevIdpBrowser, username: str, password: str) -> WebSessionRow:
@@ -192,7 +192,7 @@ def test_provider_server_error_keeps_the_session_a_refused_refresh_drops_it(
 ) -> None:
     with idp.browser() as browser:
         log_in(client, browser, "julien.bernard", "julien-dev")
-    keycloak = authenticator(client).keycloak  # 2-second tokens: always within the 30 s refresh margin
+    keycloak = authenticator(client).identity.client.keycloak  # 2-second tokens: always within the 30 s refresh margin
 
     def answers(code: int) -> None:
         def refresh_token(refresh_token: str) -> dict[str, str]:

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
-from assistant.api.auth import ConfigurationRefused
 from assistant.api.services import build_services
 from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
 from assistant.config import Settings, load_settings
+from assistant.identity.errors import ConfigurationRefused
 from assistant.knowledge import StoredChunk
 from assistant.llm.fake import FakeChatModel
 from assistant.runtime import Runtime

@@ -1,17 +1,23 @@
 """Server-side web sessions and pending logins, in the relational store.
 
 The browser only holds a random session id (HttpOnly, Secure, SameSite=Lax cookie); tokens stay here.
+
+Pending logins are written by anonymous requests (every `GET /auth/login`), so they are bounded: they
+expire after 10 minutes, one client address keeps at most `per_client` of them (its own oldest go first:
+a flood from one address only pushes out its own), and the table at most `total` (oldest first: only a
+flood from more than total / per_client addresses within 10 minutes can push out someone else's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, delete
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ColumnElement, DateTime, String, Text, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.database import Base, Database
 
@@ -40,12 +46,32 @@ class WebSessionRow(Base):
 
 
 class LoginStateRow(Base):
-    __tablename__ = "login_states"
+    __tablename__ = "pending_logins"  # was login_states, without the client column
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
     code_verifier: Mapped[str] = mapped_column(String(128))
     nonce: Mapped[str] = mapped_column(String(64))
     return_to: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    client: Mapped[str] = mapped_column(String(32), index=True, default="")  # pseudonymised address
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+@dataclass(frozen=True)
+class PendingLoginLimits:
+    total: int = 10_000
+    per_client: int = 20
+
+
+def _client_key(address: str) -> str:
+    return hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _keep_newest(session: Session, keep: int, *where: ColumnElement[bool]) -> None:
+    """Deletes the pending logins matching `where` but the `keep` newest."""
+    stale = (select(LoginStateRow.state).where(*where)
+             .order_by(LoginStateRow.created_at.desc(), LoginStateRow.state).offset(keep))
+    states = list(session.scalars(stale))
+    if states:
+        session.execute(delete(LoginStateRow).where(LoginStateRow.state.in_(states)))
 
 
 @dataclass(frozen=True)
@@ -57,17 +83,22 @@ class PendingLogin:
 
 
 class SessionStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, limits: PendingLoginLimits | None = None) -> None:
         self._db = database
+        self._limits = limits or PendingLoginLimits()
         database.create_schema()
 
-    def begin_login(self, return_to: str) -> PendingLogin:
+    def begin_login(self, return_to: str, client: str = "") -> PendingLogin:
+        """A new pending login for the browser at address `client` (expired and surplus ones dropped)."""
         login = PendingLogin(secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(24),
                              return_to)
+        key = _client_key(client)
         with self._db.session() as session:
             session.execute(delete(LoginStateRow).where(LoginStateRow.created_at < _now() - LOGIN_STATE_TTL))
+            _keep_newest(session, self._limits.per_client - 1, LoginStateRow.client == key)
+            _keep_newest(session, self._limits.total - 1)
             session.add(LoginStateRow(state=login.state, code_verifier=login.code_verifier, nonce=login.nonce,
-                                      return_to=return_to, created_at=_now()))
+                                      return_to=return_to, client=key, created_at=_now()))
         return login
 
     def finish_login(self, state: str) -> PendingLogin | None:

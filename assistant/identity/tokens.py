@@ -2,7 +2,8 @@
 
 Tokens are verified locally against the realm's JWKS (cached; an unknown `kid` triggers one refetch,
 which is how Keycloak key rotation is picked up): RS256/ES256 signature, issuer, audience, expiry and
-not-before with a bounded clock skew.
+not-before with a bounded clock skew; then the token type (`typ` Bearer: an access token, not an ID or
+refresh token) and the authorised party (`azp`: issued to this client).
 """
 
 from __future__ import annotations
@@ -15,19 +16,12 @@ import httpx
 import jwt
 
 from assistant.config import OidcSettings
+from assistant.identity.errors import IdentityProviderUnavailable, InvalidToken
 from assistant.principal import Principal
 
 _ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 _MIN_REFETCH_INTERVAL_S = 10.0
 ROLE_FIELDS = ("agent", "citizen_service", "analyst", "admin")
-
-
-class InvalidToken(Exception):
-    """The token cannot be trusted; the message says why (expired, bad signature, wrong audience...)."""
-
-
-class IdentityProviderUnavailable(Exception):
-    """Keycloak could not be reached or answered nonsense."""
 
 
 class JwksCache:
@@ -71,6 +65,16 @@ class TokenValidator:
         if header.get("alg") not in _ALGORITHMS or "kid" not in header:
             raise InvalidToken("token algorithm or key id not accepted")
         key = self._jwks.key(str(header["kid"]))
+        claims = self._verified(token, key)
+        # As Keycloak's own adapters: an ID token or a refresh token is no access token, and a token issued
+        # to another client is not for us, even with us in its audience.
+        if claims.get("typ") != "Bearer":
+            raise InvalidToken("not an access token")
+        if claims.get("azp") != self._settings.client_id:
+            raise InvalidToken("token issued to another client (azp)")
+        return claims
+
+    def _verified(self, token: str, key: Any) -> dict[str, Any]:
         try:
             return jwt.decode(
                 token, key, algorithms=_ALGORITHMS, issuer=self._settings.issuer,

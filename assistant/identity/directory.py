@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from keycloak import KeycloakAdmin
+from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.config import DirectorySettings, OidcSettings, Settings
+from assistant.identity.errors import ConfigurationRefused
+from assistant.identity.guard import refuse_development_provider
+from assistant.identity.tokens import principal_from_claims
 from assistant.principal import Principal
 
 
@@ -43,8 +48,6 @@ class UserDirectory(Protocol):
 
 def principal_for(entry: DirectoryEntry, oidc: OidcSettings) -> Principal:
     """The principal the service would build from this user's access token."""
-    from assistant.api.oidc import principal_from_claims
-
     claims: dict[str, Any] = {"realm_access": {"roles": list(entry.realm_roles)}}
     _put(claims, oidc.username_claim, entry.username)
     _put(claims, oidc.groups_claim, list(entry.groups))
@@ -107,16 +110,12 @@ class KeycloakUserDirectory:
         self._lock = threading.Lock()
 
     def lookup(self, username: str) -> DirectoryEntry:
-        from keycloak.exceptions import KeycloakError
-
         try:
             return self._lookup(username)
         except KeycloakError as exc:
             raise DirectoryUnavailable(self._explain(exc)) from exc
 
     def _explain(self, exc: Any) -> str:
-        from keycloak.exceptions import KeycloakConnectionError
-
         oidc, code = self._oidc, exc.response_code
         if isinstance(exc, KeycloakConnectionError):
             cause = (exc.__cause__ or exc).__class__.__name__
@@ -155,8 +154,6 @@ class KeycloakUserDirectory:
             return self._admin or self._new_admin()
 
     def _new_admin(self) -> Any:
-        from keycloak import KeycloakAdmin
-
         secret = self._oidc.client_secret.get_secret_value() if self._oidc.client_secret else None
         if not secret:
             raise DirectoryUnavailable("directory.backend 'keycloak' needs auth.oidc.client_secret "
@@ -171,12 +168,10 @@ class KeycloakUserDirectory:
         return admin
 
     def _refuse_development_provider(self, admin: Any) -> None:
-        from assistant.api.keycloak_auth import DEV_PROVIDER_MARKER
-
-        if admin.connection.keycloak_openid.well_known().get(DEV_PROVIDER_MARKER):
-            raise DirectoryUnavailable(
-                f"{self._oidc.issuer} is the development identity provider: refused unless profile is "
-                "'development' (use the collectivity's Keycloak in production)")
+        try:
+            refuse_development_provider(admin.connection.keycloak_openid.well_known(), self._oidc.issuer, False)
+        except ConfigurationRefused as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
 
 
 def _body_excerpt(message: Any) -> str:
