@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
+from assistant.collection_access import groups_for_ingestion
 from assistant.config import IngestionSettings
 from assistant.embeddings import EmbeddingModel
 from assistant.knowledge import KnowledgeBase, StoredChunk
@@ -106,11 +107,14 @@ class Ingestor:
         sync: bool = False,
         on_file: ProgressCallback | None = None,
         on_start: Callable[[int], None] | None = None,
+        public: bool = False,
     ) -> IngestionReport:
-        if groups is None:
-            self._kb.catalog.ensure_collection(collection, None)
-        else:
-            self._kb.set_collection_groups(collection, groups)  # creates the collection when needed
+        """`groups` / `public`: who may read a new collection (an existing one keeps its readers, see
+        assistant.collection_access; AccessChoiceError when they are missing or would change)."""
+        catalog = self._kb.catalog
+        readers = groups_for_ingestion(catalog.collection(collection), collection, groups, public,
+                                       self._settings.default_groups)
+        catalog.ensure_collection(collection, readers)
         self._kb.reconcile(collection)
         report = IngestionReport()
         candidates = list(discover(paths))

@@ -39,7 +39,8 @@ def squash(text: str) -> str:
 def test_all_montpellier_pdfs_ingest_with_right_pages(knowledge: KnowledgeBase) -> None:
     pdfs = sorted(path.resolve() for path in MONTPELLIER.rglob("*.pdf"))  # ingestion records real paths
     assert len(pdfs) >= 60
-    report = Ingestor(knowledge, HashingEmbeddings(), IngestionSettings()).ingest([MONTPELLIER], "montpellier")
+    report = Ingestor(knowledge, HashingEmbeddings(), IngestionSettings()).ingest([MONTPELLIER], "montpellier",
+                                                                               public=True)
     assert report.failures == [], [(f.path, f.reason) for f in report.failures]
     assert report.count("ingested") == len(pdfs) + len(list(MONTPELLIER.rglob("*.csv")))
     documents = {Path(d.path): d for d in knowledge.catalog.documents("montpellier")}
