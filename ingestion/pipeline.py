@@ -23,6 +23,7 @@ from ingestion.discovery import Candidate, discover
 from ingestion.document import ParsedDocument, ParseError
 from ingestion.parsers import ParseOptions
 from ingestion.sandbox import parse_isolated
+from ingestion.screening import screen_and_chunk
 
 
 class StorageFull(RuntimeError):
@@ -36,6 +37,7 @@ class FileOutcome:
     reason: str = ""
     chunks: int = 0
     pages: int = 0
+    warnings: list[str] = field(default_factory=list)  # the parser's and the screening's notes
 
 
 @dataclass
@@ -191,12 +193,13 @@ class Ingestor:
     ) -> FileOutcome:
         if isinstance(parsed, ParseError):
             return FileOutcome(candidate.path, "failed", str(parsed))
-        chunks = self._chunker.chunk(parsed)
-        if not chunks:
-            reason = "no text found in the file (empty, or images without OCR text)"
-            return FileOutcome(candidate.path, "failed", reason)
+        screened = screen_and_chunk(parsed, self._chunker, self._settings.max_chunks_per_file)
+        warnings = parsed.warnings + screened.warnings
+        if screened.refusal is not None or screened.document is None:
+            return FileOutcome(candidate.path, "failed", screened.refusal or "", warnings=warnings)
+        chunks = screened.chunks
         clock = time.perf_counter()
-        opening = opening_text(parsed, self._settings.opening_chars)
+        opening = opening_text(screened.document, self._settings.opening_chars)
         texts = [chunk.indexed_text for chunk in chunks] + ([opening] if opening else [])
         vectors = self._embeddings.embed_passages(texts)
         report.seconds["embed"] += time.perf_counter() - clock
@@ -214,7 +217,8 @@ class Ingestor:
                 raise StorageFull(f"disk full while indexing {candidate.path}: ingestion stopped") from exc
             raise
         report.seconds["index"] += time.perf_counter() - clock
-        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1)
+        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1,
+                           warnings=warnings)
 
     @staticmethod
     def _document(path: Path, digest: str, parsed: ParsedDocument, collection: str) -> DocumentToStore:

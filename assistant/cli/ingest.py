@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -26,6 +27,9 @@ def _print_summary(console: Console, report: IngestionReport, seconds: float) ->
     table.add_row("chunks added", str(report.chunks_added))
     table.add_row("duration", f"{seconds:.1f} s")
     console.print(table)
+    for outcome in report.outcomes:
+        for note in outcome.warnings:
+            console.print(f"[yellow]WARNING[/] {escape(str(outcome.path))}: {escape(note)}", highlight=False)
     for outcome in report.failures:
         console.print(f"[red]FAILED[/] {outcome.path}: {outcome.reason}", highlight=False)
     if report.aborted:
@@ -70,7 +74,9 @@ def ingest(
             done = progress.tasks[task].completed + 1
             progress.update(task, completed=done, rate=done / max(time.perf_counter() - started, 1e-6))
             if not interactive and outcome.status != "unchanged":
-                err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip(), highlight=False)
+                notes = f" ({len(outcome.warnings)} warnings, listed at the end)" if outcome.warnings else ""
+                err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip() + notes,
+                                  highlight=False, markup=False)
 
         def on_start(total: int) -> None:
             progress.update(task, total=total)
