@@ -56,8 +56,10 @@ deploy/dev-idp/node_modules/.package-lock.json: deploy/dev-idp/package-lock.json
 demo-corpus: $(STAMPS)/python $(STAMPS)/system
 	$(PY) deploy/demo/build_corpus.py --out $(DEMO_CORPUS)
 
+# The demo corpus is the Métropole's public information (waste, pools, civil status...): every agent of
+# deploy/dev-idp/users.yaml may read it, whatever their group. A new collection must say so (--public).
 ingest-demo: install
-	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --sync
+	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --public --sync
 
 run: ingest-demo
 	deploy/run-dev.sh

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError, model_validator
 
 from assistant.llm.settings import LLMSettings
 
@@ -53,9 +53,13 @@ class IngestionSettings(_Strict):
     ocr_languages: str = Field("fra+eng", description="Tesseract languages for scanned pages and images.")
     ocr_min_chars_per_page: int = Field(
         20, ge=0, description="A PDF page with fewer characters in its text layer is OCR'd.")
-    default_groups: list[str] = Field(
-        default_factory=list, description="Groups given to a new collection ingested without --groups. Empty "
-        "means every authenticated agent may read it.")
+    max_chunks_per_file: int = Field(
+        5000, ge=1, le=1_000_000, description="A file that gives more chunks (after dropping text that is not "
+        "language) is refused, so that one file cannot hold a batch for hours (5,000 chunks: ~25 min of "
+        "embedding on 2 cores, a 1,500-page text).")
+    default_groups: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = Field(
+        default_factory=list, description="Groups given to a new collection ingested without --groups or "
+        "--public. Empty: such an ingestion is refused (opening a collection to every agent takes --public).")
 
 
 class RetrievalSettings(_Strict):

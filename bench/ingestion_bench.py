@@ -53,7 +53,7 @@ def main() -> None:
         write_fiches(folder, args.fiches)
         runtime = Runtime(load_settings(environ={"ASSISTANT_DATA_DIR": str(Path(tmp) / "data")}))
         started = time.perf_counter()
-        report = runtime.ingestor().ingest([folder], "bench")
+        report = runtime.ingestor().ingest([folder], "bench", public=True)
         total = time.perf_counter() - started
         bare, tokens = bare_embedding_seconds(runtime)
     result = {

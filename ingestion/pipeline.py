@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
+from assistant.collection_access import groups_for_ingestion
 from assistant.config import IngestionSettings
 from assistant.embeddings import EmbeddingModel
 from assistant.knowledge import KnowledgeBase, StoredChunk
@@ -22,6 +23,7 @@ from ingestion.discovery import Candidate, discover
 from ingestion.document import ParsedDocument, ParseError
 from ingestion.parsers import ParseOptions
 from ingestion.sandbox import parse_isolated
+from ingestion.screening import screen_and_chunk
 
 
 class StorageFull(RuntimeError):
@@ -35,6 +37,7 @@ class FileOutcome:
     reason: str = ""
     chunks: int = 0
     pages: int = 0
+    warnings: list[str] = field(default_factory=list)  # the parser's and the screening's notes
 
 
 @dataclass
@@ -106,11 +109,14 @@ class Ingestor:
         sync: bool = False,
         on_file: ProgressCallback | None = None,
         on_start: Callable[[int], None] | None = None,
+        public: bool = False,
     ) -> IngestionReport:
-        if groups is None:
-            self._kb.catalog.ensure_collection(collection, None)
-        else:
-            self._kb.set_collection_groups(collection, groups)  # creates the collection when needed
+        """`groups` / `public`: who may read a new collection (an existing one keeps its readers, see
+        assistant.collection_access; AccessChoiceError when they are missing or would change)."""
+        catalog = self._kb.catalog
+        readers = groups_for_ingestion(catalog.collection(collection), collection, groups, public,
+                                       self._settings.default_groups)
+        catalog.ensure_collection(collection, readers)
         self._kb.reconcile(collection)
         report = IngestionReport()
         candidates = list(discover(paths))
@@ -187,12 +193,13 @@ class Ingestor:
     ) -> FileOutcome:
         if isinstance(parsed, ParseError):
             return FileOutcome(candidate.path, "failed", str(parsed))
-        chunks = self._chunker.chunk(parsed)
-        if not chunks:
-            reason = "no text found in the file (empty, or images without OCR text)"
-            return FileOutcome(candidate.path, "failed", reason)
+        screened = screen_and_chunk(parsed, self._chunker, self._settings.max_chunks_per_file)
+        warnings = parsed.warnings + screened.warnings
+        if screened.refusal is not None or screened.document is None:
+            return FileOutcome(candidate.path, "failed", screened.refusal or "", warnings=warnings)
+        chunks = screened.chunks
         clock = time.perf_counter()
-        opening = opening_text(parsed, self._settings.opening_chars)
+        opening = opening_text(screened.document, self._settings.opening_chars)
         texts = [chunk.indexed_text for chunk in chunks] + ([opening] if opening else [])
         vectors = self._embeddings.embed_passages(texts)
         report.seconds["embed"] += time.perf_counter() - clock
@@ -210,7 +217,8 @@ class Ingestor:
                 raise StorageFull(f"disk full while indexing {candidate.path}: ingestion stopped") from exc
             raise
         report.seconds["index"] += time.perf_counter() - clock
-        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1)
+        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1,
+                           warnings=warnings)
 
     @staticmethod
     def _document(path: Path, digest: str, parsed: ParsedDocument, collection: str) -> DocumentToStore:

@@ -5,7 +5,8 @@ Chroma) that make a plain fork unsafe, and `spawn` would re-import unstructured 
 for every file. The forkserver imports them once; each child is a cheap fork of it.
 
 The child gets its own process group (so LibreOffice or Tesseract die with it), an address-space
-limit, and sends its result back as JSON over a one-way pipe. The parent never joins before reading
+limit, its stdout and stderr in a file (what libraries print becomes the document's warnings), and
+sends its result back as JSON over a one-way pipe. The parent never joins before reading
 (a large result cannot deadlock), caps the result size, and kills the group at the deadline.
 """
 
@@ -26,6 +27,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Final
 
+from ingestion.child_output import ChildOutput
 from ingestion.document import ParsedDocument, ParseError
 from ingestion.french import opt_out_of_unstructured_network
 from ingestion.parsers import ParseOptions, parse_file
@@ -101,10 +103,13 @@ def _child_main(path: Path, options: ParseOptions, memory_mb: int, scratch_dir: 
     os.setsid()
     os.environ["TMPDIR"] = scratch_dir  # also for LibreOffice, pdftoppm and Tesseract
     tempfile.tempdir = scratch_dir
+    output = ChildOutput(scratch_dir)  # library logs and stderr become the document's warnings
     memory_bytes = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
-        payload = encode_result(parse_file(path, options))
+        document = parse_file(path, options)
+        document.warnings.extend(output.notes())
+        payload = encode_result(document)
     except ParseError as error:
         payload = encode_error(str(error))
     except MemoryError:

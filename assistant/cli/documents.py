@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app, fail, runtime_or_exit
+from assistant.collection_access import AccessChoiceError, parse_groups
 
 documents_app = typer.Typer(help="List or remove indexed documents.", no_args_is_help=True)
 collections_app = typer.Typer(help="List collections and change who may read them.", no_args_is_help=True)
@@ -73,11 +74,18 @@ def list_collections() -> None:
 @collections_app.command("set-groups")
 def set_groups(
     name: Annotated[str, typer.Argument(help="Collection name.")],
-    groups: Annotated[str, typer.Argument(help="Comma-separated groups; empty string: every agent.")],
+    groups: Annotated[str | None, typer.Argument(help="Comma-separated groups (or --public).")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Every authenticated agent may read it.")] = False,
 ) -> None:
     """Change who may read a collection (no re-embedding)."""
+    if public == (groups is not None):
+        raise fail("pass either the groups (g1,g2) or --public (every agent may read the collection)")
+    try:
+        group_list = [] if public else parse_groups(groups, option="GROUPS") or []
+    except AccessChoiceError as exc:
+        raise fail(str(exc)) from exc
     knowledge = runtime_or_exit().knowledge
     if knowledge.catalog.collection(name) is None:
         raise fail(f"unknown collection: {name}", code=1)
-    row = knowledge.set_collection_groups(name, [g.strip().strip("/") for g in groups.split(",") if g.strip()])
+    row = knowledge.set_collection_groups(name, group_list)
     typer.echo(f"{row.name}: {', '.join(row.groups) or '(every agent)'}")

@@ -9,17 +9,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from assistant.cli.app import app, err_console, runtime_or_exit
+from assistant.cli.app import app, err_console, fail, runtime_or_exit
+from assistant.collection_access import AccessChoiceError, groups_for_ingestion, parse_groups
 from ingestion.pipeline import FileOutcome, IngestionReport
-
-
-def _split_groups(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [group.strip().strip("/") for group in value.split(",") if group.strip().strip("/")]
 
 
 def _print_summary(console: Console, report: IngestionReport, seconds: float) -> None:
@@ -31,6 +27,9 @@ def _print_summary(console: Console, report: IngestionReport, seconds: float) ->
     table.add_row("chunks added", str(report.chunks_added))
     table.add_row("duration", f"{seconds:.1f} s")
     console.print(table)
+    for outcome in report.outcomes:
+        for note in outcome.warnings:
+            console.print(f"[yellow]WARNING[/] {escape(str(outcome.path))}: {escape(note)}", highlight=False)
     for outcome in report.failures:
         console.print(f"[red]FAILED[/] {outcome.path}: {outcome.reason}", highlight=False)
     if report.aborted:
@@ -42,17 +41,25 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
     collection: Annotated[str, typer.Option("--collection", help="Collection to ingest into.")],
     groups: Annotated[
-        str | None, typer.Option("--groups", help="Comma-separated groups that may read the collection.")
+        str | None, typer.Option("--groups", help="Comma-separated groups that may read a new collection.")
     ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="A new collection is readable by every authenticated agent.")
+    ] = False,
     sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files left these folders.")] = False,
 ) -> None:
-    """Ingest documents (PDF, office files, e-mails, images, text...) into a collection."""
+    """Ingest documents (PDF, office files, e-mails, images, text...) into a collection.
+
+    A new collection needs --groups or --public (or ingestion.default_groups); an existing one keeps its
+    readers (change them with `assistant collections set-groups`)."""
     runtime = runtime_or_exit()
-    group_list = _split_groups(groups)
-    if group_list is None and runtime.knowledge.catalog.collection(collection) is None:
-        group_list = list(runtime.settings.ingestion.default_groups)
-        if not group_list:
-            err_console.print(f"note: collection '{collection}' has no groups: every agent may read it")
+    settings = runtime.settings.ingestion
+    try:  # checked before the models load; the ingestor checks again
+        group_list = parse_groups(groups)
+        groups_for_ingestion(runtime.knowledge.catalog.collection(collection), collection, group_list, public,
+                             settings.default_groups)
+    except AccessChoiceError as exc:
+        raise fail(str(exc)) from exc
     ingestor = runtime.ingestor()
     started = time.perf_counter()
     interactive = sys.stderr.isatty()
@@ -67,12 +74,14 @@ def ingest(
             done = progress.tasks[task].completed + 1
             progress.update(task, completed=done, rate=done / max(time.perf_counter() - started, 1e-6))
             if not interactive and outcome.status != "unchanged":
-                err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip(), highlight=False)
+                notes = f" ({len(outcome.warnings)} warnings, listed at the end)" if outcome.warnings else ""
+                err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip() + notes,
+                                  highlight=False, markup=False)
 
         def on_start(total: int) -> None:
             progress.update(task, total=total)
 
-        report = ingestor.ingest(paths, collection, group_list, sync, on_file, on_start)
+        report = ingestor.ingest(paths, collection, group_list, sync, on_file, on_start, public=public)
     _print_summary(Console(), report, time.perf_counter() - started)
     runtime.close()
     if report.failures or report.aborted:

@@ -24,7 +24,7 @@ def test_ingest_then_ask_gives_a_sourced_answer(tmp_path: Path) -> None:
                                         "guichet de la mairie, gratuitement.\n", encoding="utf-8")
     env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data")}
     runner = CliRunner()
-    ingested = runner.invoke(app, ["ingest", str(docs), "--collection", "demo"], env=env)
+    ingested = runner.invoke(app, ["ingest", str(docs), "--collection", "demo", "--public"], env=env)
     assert ingested.exit_code == 0, ingested.output
     answered = runner.invoke(app, ["ask", "Combien coûte l'entrée adulte à la piscine ?", "--json"], env=env)
     assert answered.exit_code == 0, answered.output

@@ -21,7 +21,8 @@ FILES = 40
 
 
 def ingest_command(folder: Path) -> list[str]:
-    return [str(Path(sys.executable).parent / "assistant"), "ingest", str(folder), "--collection", "demo"]
+    assistant = str(Path(sys.executable).parent / "assistant")
+    return [assistant, "ingest", str(folder), "--collection", "demo", "--public"]
 
 
 def committed_documents(database: Path) -> int:

@@ -37,7 +37,7 @@ def chunk_texts(knowledge: KnowledgeBase, collection: str = "demo") -> list[str]
 
 def test_ingest_is_idempotent_and_incremental(tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     folder = corpus(tmp_path / "docs")
-    first = ingestor.ingest([folder], "demo")
+    first = ingestor.ingest([folder], "demo", public=True)
     assert (first.count("ingested"), first.count("failed")) == (2, 0)
     again = ingestor.ingest([folder], "demo")
     assert (again.count("ingested"), again.count("unchanged")) == (0, 2)
@@ -51,7 +51,7 @@ def test_ingest_is_idempotent_and_incremental(tmp_path: Path, ingestor: Ingestor
 
 def test_sync_removes_vanished_files(tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     folder = corpus(tmp_path / "docs")
-    ingestor.ingest([folder], "demo")
+    ingestor.ingest([folder], "demo", public=True)
     (folder / "piscine.txt").unlink()
     assert ingestor.ingest([folder], "demo").removed == []  # without --sync nothing is removed
     report = ingestor.ingest([folder], "demo", sync=True)
@@ -65,7 +65,7 @@ def test_bad_files_are_reported_and_do_not_stop_the_batch(tmp_path: Path, ingest
     (folder / "corrompu.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage")
     (folder / "vide.txt").write_bytes(b"")
     (folder / "binaire.bin").write_bytes(bytes(range(256)) * 64)
-    report = ingestor.ingest([folder], "demo")
+    report = ingestor.ingest([folder], "demo", public=True)
     failed = {Path(f.path).name: f.reason for f in report.failures}
     assert set(failed) == {"corrompu.pdf", "vide.txt", "binaire.bin"}
     assert all(reason for reason in failed.values())
@@ -74,7 +74,7 @@ def test_bad_files_are_reported_and_do_not_stop_the_batch(tmp_path: Path, ingest
 
 def test_failed_update_keeps_previous_version(tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     folder = corpus(tmp_path / "docs")
-    ingestor.ingest([folder], "demo")
+    ingestor.ingest([folder], "demo", public=True)
     (folder / "encombrants.md").write_bytes(b"\x00" * 10)  # now unreadable as text
     report = ingestor.ingest([folder], "demo")
     assert [Path(f.path).name for f in report.failures] == ["encombrants.md"]
@@ -89,7 +89,7 @@ def test_disk_full_stops_cleanly(tmp_path: Path, ingestor: Ingestor, knowledge: 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(knowledge.vectors, "upsert", no_space)
-    report = ingestor.ingest([folder], "demo")
+    report = ingestor.ingest([folder], "demo", public=True)
     assert report.aborted is not None and "disk full" in report.aborted
     assert knowledge.catalog.chunk_ids("demo") == set()  # nothing half-committed
     monkeypatch.undo()

@@ -85,7 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, browser_context: Brows
                              )
     runtime = Runtime(settings)
     for collection, folder in folders.items():
-        runtime.ingestor().ingest([folder], collection=collection)
+        runtime.ingestor().ingest([folder], collection=collection, public=True)
     services = build_services(runtime)
     app = create_app(settings, services=services)
     _add_test_routes(app)
