@@ -132,6 +132,17 @@ class Catalog:
             session.expunge_all()
             return rows
 
+    def content_hashes(self) -> set[str]:
+        """The content hash of every document, in every collection (the originals still referenced)."""
+        with self._db.session() as session:
+            return set(session.scalars(select(DocumentRow.content_hash).distinct()))
+
+    def references(self, content_hash: str) -> int:
+        """How many documents, in any collection, have this content."""
+        query = select(func.count()).select_from(DocumentRow).where(DocumentRow.content_hash == content_hash)
+        with self._db.session() as session:
+            return int(session.scalar(query) or 0)
+
     def chunk_ids(self, collection: str) -> set[str]:
         with self._db.session() as session:
             return set(session.scalars(select(ChunkRow.id).where(ChunkRow.collection == collection)))
@@ -144,6 +155,13 @@ class Catalog:
             rows = list(session.scalars(select(ChunkRow).where(ChunkRow.id.in_(wanted))))
             session.expunge_all()
             return {row.id: row for row in rows}
+
+    def page_texts(self, document_id: str, page: int) -> list[str]:
+        """The text of a document's chunks on one page, in reading order."""
+        query = (select(ChunkRow.text).where(ChunkRow.document_id == document_id, ChunkRow.page == page)
+                 .order_by(ChunkRow.ordinal))
+        with self._db.session() as session:
+            return list(session.scalars(query))
 
     def chunk_texts(self, collection: str) -> list[tuple[str, str]]:
         """(chunk id, indexed text) of every chunk of a collection, in a stable order."""
