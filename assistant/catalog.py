@@ -156,13 +156,6 @@ class Catalog:
             session.expunge_all()
             return {row.id: row for row in rows}
 
-    def page_texts(self, document_id: str, page: int) -> list[str]:
-        """The text of a document's chunks on one page, in reading order."""
-        query = (select(ChunkRow.text).where(ChunkRow.document_id == document_id, ChunkRow.page == page)
-                 .order_by(ChunkRow.ordinal))
-        with self._db.session() as session:
-            return list(session.scalars(query))
-
     def chunk_texts(self, collection: str) -> list[tuple[str, str]]:
         """(chunk id, indexed text) of every chunk of a collection, in a stable order."""
         query = select(ChunkRow.id, ChunkRow.indexed_text).where(ChunkRow.collection == collection)

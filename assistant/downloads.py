@@ -18,7 +18,7 @@ from typing import Final, Literal
 from assistant.catalog import DocumentRow
 from assistant.knowledge import KnowledgeBase
 from assistant.originals import OriginalNotStored, UnsafeSource, open_no_follow
-from assistant.pdfpages import PageNotRendered, render_page
+from assistant.pdfpages import PageNotRendered, page_text, render_page
 
 MEDIA_TYPES: Final = {
     "pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff",
@@ -67,14 +67,26 @@ class DownloadService:
 
     def page_image(self, document: DocumentRow, page: int) -> Path:
         """The PNG image of one page of a PDF document, rendered from its ingested copy (cached)."""
-        if document.file_type != "pdf" or not 1 <= page <= (document.page_count or 0):
-            raise OriginalUnavailable("no_page", "cette page n'existe pas dans ce document")
-        copy = self._copy_of(document)
+        copy = self._pdf_copy(document, page)
         target = self._kb.originals.pages_dir(document.content_hash) / f"{page}.png"
         try:
             return render_page(copy, page, target)
         except (PageNotRendered, OSError) as exc:
             raise OriginalUnavailable("storage", f"la page n'a pas pu être affichée : {exc}") from exc
+
+    def page_text(self, document: DocumentRow, page: int) -> str:
+        """The text of one page of a PDF document, from its ingested copy (cached)."""
+        copy = self._pdf_copy(document, page)
+        target = self._kb.originals.pages_dir(document.content_hash) / f"{page}.txt"
+        try:
+            return page_text(copy, page, target)
+        except (PageNotRendered, OSError) as exc:
+            raise OriginalUnavailable("storage", f"le texte de la page n'a pas pu être extrait : {exc}") from exc
+
+    def _pdf_copy(self, document: DocumentRow, page: int) -> Path:
+        if document.file_type != "pdf" or not 1 <= page <= (document.page_count or 0):
+            raise OriginalUnavailable("no_page", "cette page n'existe pas dans ce document")
+        return self._copy_of(document)
 
     def _copy_of(self, document: DocumentRow) -> Path:
         store = self._kb.originals
