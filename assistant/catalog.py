@@ -132,6 +132,17 @@ class Catalog:
             session.expunge_all()
             return rows
 
+    def content_hashes(self) -> set[str]:
+        """The content hash of every document, in every collection (the originals still referenced)."""
+        with self._db.session() as session:
+            return set(session.scalars(select(DocumentRow.content_hash).distinct()))
+
+    def references(self, content_hash: str) -> int:
+        """How many documents, in any collection, have this content."""
+        query = select(func.count()).select_from(DocumentRow).where(DocumentRow.content_hash == content_hash)
+        with self._db.session() as session:
+            return int(session.scalar(query) or 0)
+
     def chunk_ids(self, collection: str) -> set[str]:
         with self._db.session() as session:
             return set(session.scalars(select(ChunkRow.id).where(ChunkRow.collection == collection)))

@@ -195,6 +195,8 @@ class RateLimitSettings(_Strict):
     chat_per_minute: int = Field(
         20, ge=1, description="Sustained chat requests per user and minute (JSON, stream and OpenAI-compatible).")
     search_per_minute: int = Field(60, ge=1, description="Sustained search requests per user and minute.")
+    download_per_minute: int = Field(
+        60, ge=1, description="Sustained downloads per user and minute (original files and rendered PDF pages).")
     burst: int = Field(
         10, ge=1, description="Requests a user may make in quick succession before the per-minute rate applies "
         "(the token bucket's capacity).")

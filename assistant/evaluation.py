@@ -50,7 +50,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def _matches(passage: Passage, gold: str) -> bool:
-    return gold in (passage.document_id, passage.source, Path(passage.source).stem)
+    source = Path(passage.source)  # relative to the ingested folder
+    return gold in (passage.document_id, passage.source, source.name, source.stem)
 
 
 def document_ranking(passages: Sequence[Passage]) -> list[Passage]:

@@ -5,7 +5,9 @@ Write order for a document (the catalog commit is the single commit point):
 2. commit the catalog: the document now points to its new chunks, atomically;
 3. delete the replaced vectors.
 A crash between steps leaves only orphan vectors, which searches ignore (they are not in the catalog) and
-`reconcile` deletes. The lexical index is stamped with the catalog generation and rebuilt when stale.
+`reconcile` deletes. The original's copy (`assistant.originals`) is written before step 1 and deleted
+once no document references it (a replaced or removed version; `reconcile` for a crash's leftovers).
+The lexical index is stamped with the catalog generation and rebuilt when stale.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from assistant.catalog import Catalog, ChunkRow, ChunkToStore, CollectionRow, DocumentRow, DocumentToStore
 from assistant.database import Database
 from assistant.lexical import LexicalHit, LexicalIndex
+from assistant.originals import OriginalsStore
 from assistant.ranking import top_indices
 from assistant.vectorstore import ChromaVectorIndex, Metadata, VectorHit, VectorIndex
 
@@ -47,6 +50,10 @@ def opening_document(vector_id: str) -> str:
     return vector_id.rsplit("-", 1)[0]
 
 
+# An unreferenced copy younger than this may belong to an ingestion still running in another process.
+ORIGINALS_GRACE_S = 6 * 3600.0
+
+
 class _Openings:
     """A collection's opening vectors in memory, unit-normalised, as of a catalog generation."""
 
@@ -63,10 +70,13 @@ class _Openings:
 
 
 class KnowledgeBase:
-    def __init__(self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex) -> None:
+    def __init__(
+        self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex, originals: OriginalsStore
+    ) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.lexical = lexical
+        self.originals = originals
         # Catalog generation each collection's vectors were last known to match, in this process.
         self._vector_generation: dict[str, int] = {}
         self._openings: dict[str, _Openings] = {}
@@ -74,7 +84,8 @@ class KnowledgeBase:
     @classmethod
     def open(cls, data_dir: Path, database: Database) -> KnowledgeBase:
         database.create_schema()
-        return cls(Catalog(database), ChromaVectorIndex(data_dir / "chroma"), LexicalIndex(data_dir / "lexical"))
+        return cls(Catalog(database), ChromaVectorIndex(data_dir / "chroma"), LexicalIndex(data_dir / "lexical"),
+                   OriginalsStore(data_dir / "originals"))
 
     def store_document(
         self, document: DocumentToStore, chunks: Sequence[StoredChunk], opening: np.ndarray | None = None
@@ -97,8 +108,17 @@ class KnowledgeBase:
         self.vectors.delete(document.collection, replaced)
         if previous is not None and opening_id(previous.id, previous.content_hash) != new_opening:
             self.vectors.delete(openings_key(document.collection), [opening_id(previous.id, previous.content_hash)])
+        if previous is not None and previous.content_hash != document.content_hash:
+            self.release_original(previous.content_hash)
         self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return len(replaced)
+
+    def release_original(self, content_hash: str) -> bool:
+        """Delete the copy of an original once no document references it; True when it was deleted."""
+        if self.catalog.references(content_hash) or not self.originals.has(content_hash):
+            return False
+        self.originals.remove(content_hash)
+        return True
 
     def remove_document(self, document_id: str) -> bool:
         document = self.catalog.document(document_id)
@@ -107,6 +127,7 @@ class KnowledgeBase:
         removed = self.catalog.remove_document(document_id)
         self.vectors.delete(document.collection, removed)
         self.vectors.delete(openings_key(document.collection), [opening_id(document.id, document.content_hash)])
+        self.release_original(document.content_hash)
         self._vector_generation[document.collection] = self.catalog.generation(document.collection)
         return True
 
@@ -121,13 +142,15 @@ class KnowledgeBase:
         return row
 
     def reconcile(self, collection: str) -> int:
-        """Delete vectors that the catalog does not know (left by an interrupted ingestion)."""
+        """Delete vectors that the catalog does not know (left by an interrupted ingestion), and old copies
+        of originals that no document references."""
         orphans = sorted(self.vectors.ids(collection) - self.catalog.chunk_ids(collection))
         self.vectors.delete(collection, orphans)
         live = {opening_id(row.id, row.content_hash) for row in self.catalog.documents(collection)}
         stale = sorted(self.vectors.ids(openings_key(collection)) - live)
         self.vectors.delete(openings_key(collection), stale)
-        return len(orphans) + len(stale)
+        copies = self.originals.sweep(self.catalog.content_hashes(), ORIGINALS_GRACE_S)
+        return len(orphans) + len(stale) + len(copies)
 
     def refresh_lexical(self, collection: str) -> None:
         generation = self.catalog.generation(collection)

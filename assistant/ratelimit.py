@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 
 from assistant.config import RateLimitSettings
 
-Kind = Literal["chat", "search"]
+Kind = Literal["chat", "search", "download"]
 _MAX_BUCKETS = 10_000
 
 
@@ -89,6 +89,7 @@ class RateLimiter:
         self._rates: dict[Kind, Rate] = {
             "chat": Rate(settings.chat_per_minute / 60, settings.burst),
             "search": Rate(settings.search_per_minute / 60, settings.burst),
+            "download": Rate(settings.download_per_minute / 60, settings.burst),
         }
 
     def check(self, kind: Kind, username: str) -> None:

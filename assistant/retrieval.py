@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
 
 from assistant.catalog import ChunkRow, DocumentRow
 from assistant.config import RetrievalSettings
@@ -51,6 +51,15 @@ class Passage:
     score: float
     dense_similarity: float | None
     lexical_score: float | None
+
+
+def passage_payload(passage: Passage, principal: Principal) -> dict[str, Any]:
+    """A passage as `principal` may see it: `source` is relative to the ingested folder; the server path of
+    the file is for admins only."""
+    payload = asdict(passage)
+    if not principal.is_admin:
+        del payload["path"]
+    return payload
 
 
 @dataclass

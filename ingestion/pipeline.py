@@ -1,4 +1,5 @@
-"""Ingestion: discover → hash check → parse (isolated) → chunk → embed → index, file by file.
+"""Ingestion: discover → hash check → copy of the original → parse the copy (isolated) → chunk → embed → index,
+file by file.
 
 Each file is committed on its own, so a batch interrupted anywhere (even by kill -9) leaves every file
 either fully at its old version or fully at its new one; running the same command again completes it.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,15 @@ from assistant.collection_access import groups_for_ingestion
 from assistant.config import IngestionSettings
 from assistant.embeddings import EmbeddingModel
 from assistant.knowledge import KnowledgeBase, StoredChunk
+from assistant.originals import OriginalNotStored, StagedOriginal
 from ingestion.chunking import Chunker
 from ingestion.discovery import Candidate, discover
 from ingestion.document import ParsedDocument, ParseError
 from ingestion.parsers import ParseOptions
 from ingestion.sandbox import parse_isolated
 from ingestion.screening import screen_and_chunk
+
+_MAX_SOURCE_NAME = 500  # the catalog's column
 
 
 class StorageFull(RuntimeError):
@@ -64,6 +68,9 @@ class IngestionReport:
 
 
 ProgressCallback = Callable[[FileOutcome], None]
+# What the worker hands over: the staged copy and its parse, or the file's outcome already (copy failed,
+# or unchanged), with the seconds it took.
+Prepared = tuple[FileOutcome | tuple[StagedOriginal, ParsedDocument | ParseError], float]
 
 
 def file_sha256(path: Path) -> str:
@@ -82,6 +89,15 @@ def opening_text(parsed: ParsedDocument, limit: int) -> str:
     if not body:
         return ""
     return body if body.startswith(parsed.title) else f"{parsed.title}\n{body}"
+
+
+def source_name(candidate: Candidate) -> str:
+    """The file's path relative to the folder it was ingested from: what agents see (never the server path)."""
+    try:
+        relative = candidate.path.relative_to(candidate.root).as_posix()
+    except ValueError:
+        return candidate.path.name
+    return relative if 0 < len(relative) <= _MAX_SOURCE_NAME else candidate.path.name
 
 
 def _is_disk_full(error: BaseException) -> bool:
@@ -136,24 +152,25 @@ class Ingestor:
         self, candidates: list[Candidate], collection: str, report: IngestionReport,
         on_file: ProgressCallback | None,
     ) -> None:
-        # Parsing runs in a child process; the next file is parsed while this one is embedded.
+        # Copy + parse run in a worker (parsing in a child process): the next file is prepared while this
+        # one is embedded.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
-            pending: Future[tuple[ParsedDocument | ParseError, float]] | None = None
             work = [(c, self._triage(c, collection)) for c in candidates]
-            todo = [(c, digest) for c, digest in work if isinstance(digest, str)]
-            next_index = 0
+            todo = iter([c for c, triage in work if triage is None])
+            pending = self._submit(pool, todo, collection)
             for candidate, triage in work:
-                if not isinstance(triage, str):
+                if triage is not None:
                     self._record(report, triage, on_file)
                     continue
-                if pending is None:
-                    pending = pool.submit(self._parse, todo[next_index][0].path)
-                parsed, seconds = pending.result()
-                next_index += 1
-                pending = pool.submit(self._parse, todo[next_index][0].path) if next_index < len(todo) else None
+                assert pending is not None  # one was submitted for each file left to ingest
+                prepared, seconds = pending.result()
+                pending = self._submit(pool, todo, collection)
                 report.seconds["parse"] += seconds
-                outcome = self._index(candidate, triage, parsed, collection, report)
-                self._record(report, outcome, on_file)
+                self._record(report, self._index(candidate, prepared, collection, report), on_file)
+
+    def _submit(self, pool: ThreadPoolExecutor, todo: Iterator[Candidate], collection: str) -> Future[Prepared] | None:
+        candidate = next(todo, None)
+        return None if candidate is None else pool.submit(self._prepare, candidate, collection)
 
     @staticmethod
     def _record(report: IngestionReport, outcome: FileOutcome, on_file: ProgressCallback | None) -> None:
@@ -161,8 +178,8 @@ class Ingestor:
         if on_file is not None:
             on_file(outcome)
 
-    def _triage(self, candidate: Candidate, collection: str) -> str | FileOutcome:
-        """The file's hash when it must be (re)ingested, else its outcome (refused or unchanged)."""
+    def _triage(self, candidate: Candidate, collection: str) -> FileOutcome | None:
+        """None when the file must be (re)ingested, else its outcome (refused or unchanged)."""
         if candidate.reason:
             return FileOutcome(candidate.path, "failed", candidate.reason)
         try:
@@ -173,22 +190,49 @@ class Ingestor:
         except OSError as exc:
             return FileOutcome(candidate.path, "failed", f"cannot read the file: {exc.strerror or exc}")
         existing = self._kb.catalog.document(document_id_for(collection, str(candidate.path)))
-        if existing is not None and existing.content_hash == digest:
+        if existing is not None and existing.content_hash == digest and self._kb.originals.has(digest):
             return FileOutcome(candidate.path, "unchanged")
-        return digest
+        return None
 
-    def _parse(self, path: Path) -> tuple[ParsedDocument | ParseError, float]:
+    def _prepare(self, candidate: Candidate, collection: str) -> Prepared:
+        """Copy the file into the originals store, then parse that copy (never the file, which may change)."""
         started = time.perf_counter()
         try:
+            staged = self._kb.originals.stage(candidate.path)
+        except OriginalNotStored as exc:
+            return FileOutcome(candidate.path, "failed", exc.strerror or str(exc)), 0.0
+        existing = self._kb.catalog.document(document_id_for(collection, str(candidate.path)))
+        if existing is not None and existing.content_hash == staged.digest:
+            staged.discard()  # indexed by a previous release, which kept no copy: it has one now
+            return FileOutcome(candidate.path, "unchanged"), 0.0
+        try:
             parsed: ParsedDocument | ParseError = parse_isolated(
-                path, self._parse_options, self._settings.parse_timeout_s, self._settings.parse_memory_mb
+                staged.path, self._parse_options, self._settings.parse_timeout_s, self._settings.parse_memory_mb
             )
         except ParseError as exc:
             parsed = exc
-        return parsed, time.perf_counter() - started
+        return (staged, parsed), time.perf_counter() - started
 
     def _index(
-        self, candidate: Candidate, digest: str, parsed: ParsedDocument | ParseError, collection: str,
+        self, candidate: Candidate, prepared: FileOutcome | tuple[StagedOriginal, ParsedDocument | ParseError],
+        collection: str, report: IngestionReport,
+    ) -> FileOutcome:
+        if isinstance(prepared, FileOutcome):
+            return prepared
+        staged, parsed = prepared
+        outcome = FileOutcome(candidate.path, "failed", "interrupted")
+        try:
+            outcome = self._index_parsed(candidate, staged, parsed, collection, report)
+        finally:
+            if outcome.status == "ingested":
+                self._kb.originals.keep(staged)
+            staged.discard()
+            if outcome.status != "ingested":
+                self._kb.release_original(staged.digest)
+        return outcome
+
+    def _index_parsed(
+        self, candidate: Candidate, staged: StagedOriginal, parsed: ParsedDocument | ParseError, collection: str,
         report: IngestionReport,
     ) -> FileOutcome:
         if isinstance(parsed, ParseError):
@@ -203,7 +247,8 @@ class Ingestor:
         texts = [chunk.indexed_text for chunk in chunks] + ([opening] if opening else [])
         vectors = self._embeddings.embed_passages(texts)
         report.seconds["embed"] += time.perf_counter() - clock
-        document = self._document(candidate.path, digest, parsed, collection)
+        document = self._document(candidate, staged, parsed, collection)
+        digest = staged.digest
         stored = [
             StoredChunk(ChunkToStore(f"{document.id}-{digest[:12]}-{c.ordinal}", c.ordinal, c.text,
                                      c.indexed_text, c.page, c.section), vectors[i])
@@ -221,11 +266,13 @@ class Ingestor:
                            warnings=warnings)
 
     @staticmethod
-    def _document(path: Path, digest: str, parsed: ParsedDocument, collection: str) -> DocumentToStore:
+    def _document(
+        candidate: Candidate, staged: StagedOriginal, parsed: ParsedDocument, collection: str
+    ) -> DocumentToStore:
         return DocumentToStore(
-            id=document_id_for(collection, str(path)), collection=collection, path=str(path),
-            source_name=path.name, title=parsed.title, file_type=parsed.file_type, content_hash=digest,
-            size_bytes=path.stat().st_size, page_count=parsed.page_count,
+            id=document_id_for(collection, str(candidate.path)), collection=collection, path=str(candidate.path),
+            source_name=source_name(candidate), title=parsed.title, file_type=parsed.file_type,
+            content_hash=staged.digest, size_bytes=staged.size, page_count=parsed.page_count,
         )
 
     def _remove_vanished(self, paths: Sequence[Path], candidates: Iterable[Candidate], collection: str) -> list[str]:

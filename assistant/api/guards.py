@@ -39,6 +39,7 @@ AUDITED_ROUTES = {
     "POST /v1/chat/completions": "openai.completion",
     "GET /api/search": "search",
     "GET /documents/{document_id}/file": "document.file",
+    "GET /documents/{document_id}/pages/{page}.png": "document.page",
     "GET /api/documents/{document_id}/chunks/{chunk_id}": "document.chunk",
     "GET /documents/{document_id}/view": "document.view",
     "GET /api/conversations/{conversation_id}": "conversation.read",
@@ -150,6 +151,7 @@ def _quota(kind: Kind) -> Callable[[Principal, Services], Awaitable[Principal]]:
     return check
 
 
-# An agent, counted against their chat (or search) rate limit: 429 with Retry-After when over it.
+# An agent, counted against their chat (search, download) rate limit: 429 with Retry-After when over it.
 ChatAgent = Annotated[Principal, Depends(_quota("chat"))]
 SearchAgent = Annotated[Principal, Depends(_quota("search"))]
+DownloadAgent = Annotated[Principal, Depends(_quota("download"))]

@@ -9,6 +9,7 @@ from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
 from assistant.conversations import ConversationStore
+from assistant.downloads import DownloadService
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatModel, ModelGate, build_chat_model
 from assistant.metrics import Metrics
@@ -28,6 +29,7 @@ class AppServices:
     audit: AuditLog
     limiter: RateLimiter
     access: AccessService
+    downloads: DownloadService
 
 
 def build_services(
@@ -46,4 +48,4 @@ def build_services(
                        settings.llm, settings.chat)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
-                       AccessService.for_runtime(runtime))
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +12,7 @@ from rich.console import Console
 from assistant.cli.admin import lookup_or_exit, record_cli
 from assistant.cli.app import app, fail, runtime_or_exit
 from assistant.principal import Principal
-from assistant.retrieval import UnknownCollection
+from assistant.retrieval import UnknownCollection, passage_payload
 from assistant.runtime import Runtime
 
 
@@ -46,7 +45,7 @@ def ask(
         record_cli(runtime, "ask_as_user", f"username={as_user}", collections=result.collections,
                    retrieved=[passage.document_id for passage in result.passages], question=question)
     if as_json:
-        payload = {"question": question, "passages": [asdict(p) for p in result.passages],
+        payload = {"question": question, "passages": [passage_payload(p, principal) for p in result.passages],
                    "timings_ms": result.timings_ms}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return

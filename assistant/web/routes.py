@@ -12,6 +12,8 @@ from starlette.responses import Response
 from assistant.api.deps import Agent, Services
 from assistant.api.routes.documents import document_chunk, readable_document
 from assistant.api.services import AppServices
+from assistant.catalog import DocumentRow
+from assistant.downloads import OriginalUnavailable
 from assistant.principal import Principal
 from assistant.web.templating import render
 
@@ -32,10 +34,26 @@ def document_view(
     page: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     passage = _passage(document_id, chunk, user, services)
+    document = readable_document(services, user, document_id)
     shown_page = passage.get("page") or page
+    if shown_page is not None and document.page_count is not None and shown_page > document.page_count:
+        shown_page = None
     context = {"user": user, "passage": passage, "page": shown_page, "back_url": _back_url(request),
-               "file_url": f"/documents/{document_id}/file" + (f"#page={shown_page}" if shown_page else "")}
+               "file_url": f"/documents/{document_id}/file", "file_type": document.file_type.upper(),
+               **_page_image(document, shown_page, services)}
     return render(request, "viewer.html", context)
+
+
+def _page_image(document: DocumentRow, page: int | None, services: AppServices) -> dict[str, Any]:
+    """A PDF's page is shown as an image rendered on the server, with its text: the PDF is only downloaded."""
+    if page is None or document.file_type != "pdf":
+        return {"page_image_url": None, "page_text": "", "page_problem": ""}
+    try:
+        text, problem = services.downloads.page_text(document, page), ""
+    except OriginalUnavailable as exc:
+        text, problem = "", exc.message
+    return {"page_image_url": None if problem else f"/documents/{document.id}/pages/{page}.png",
+            "page_text": text, "page_problem": problem}
 
 
 def _passage(document_id: str, chunk: str | None, user: Principal, services: AppServices) -> dict[str, Any]:

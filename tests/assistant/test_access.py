@@ -123,6 +123,7 @@ def check_ask_as_user(cli: Callable[..., Any], question: str) -> None:
     assert json.loads(as_rh.output)["passages"][0]["source"] == "primes.docx"
     as_julien = json.loads(cli("ask", question, "--as-user", "julien.bernard", "--json", "--passages-only").output)
     assert {p["collection"] for p in as_julien["passages"]} == {"public"}
+    assert all("path" not in p for p in as_julien["passages"])  # a server path is for admins only
     assert cli("ask", question, "--as-user", "julien.bernard", "--collection", "rh").exit_code == 1
     unknown = cli("ask", question, "--as-user", "inconnu")
     assert unknown.exit_code == 1 and "unknown user 'inconnu'" in unknown.output

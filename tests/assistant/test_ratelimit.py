@@ -75,3 +75,16 @@ def test_memory_stays_bounded_by_forgetting_refilled_buckets(monkeypatch: pytest
         store.take(f"user{number}", rate, now=0.0)
     store.take("late", rate, now=5.0)  # the others have refilled by now: forgotten
     assert set(store._buckets) == {"late"}
+
+
+def test_downloads_have_their_own_validated_rate() -> None:
+    clock = Clock()
+    limits = limiter(clock, download_per_minute=2)
+    for _ in range(3):
+        limits.check("download", "alice")
+    with pytest.raises(RateLimitExceeded) as refused:
+        limits.check("download", "alice")
+    assert refused.value.retry_after_s == pytest.approx(30.0)  # 2 per minute
+    limits.check("search", "alice")
+    with pytest.raises(ValueError, match="download_per_minute"):
+        RateLimitSettings.model_validate({"download_per_minute": 0})

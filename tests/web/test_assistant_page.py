@@ -53,9 +53,10 @@ def test_question_answer_sources_viewer_feedback_and_history(page: Page, live_se
     expect(page.locator(".viewer__page")).to_have_text("2")
     expect(page.locator(".viewer__section")).to_have_text("Encombrants")
     expect(page.locator("mark")).to_contain_text("Les encombrants sont collectés sur rendez-vous")
-    original = page.get_by_role("link", name="Ouvrir le document original à la page 2")
-    expect(original).to_have_attribute("href", re.compile(r"^/documents/\w+/file#page=2$"))
-    pdf = page.request.get(live_server.url + str(original.get_attribute("href")).split("#")[0])
+    expect(page.get_by_role("img", name="Page 2 du document « Règlement de collecte des déchets »")).to_be_visible()
+    original = page.get_by_role("link", name="Télécharger le document original (PDF)")
+    expect(original).to_have_attribute("href", re.compile(r"^/documents/\w+/file$"))
+    pdf = page.request.get(live_server.url + str(original.get_attribute("href")))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert has_no_horizontal_scroll(page)
     page.screenshot(path="/tmp/viewer.png")
@@ -75,7 +76,8 @@ def test_source_link_opens_the_viewer_without_page(page: Page, live_server: Live
     last_answer(page).locator(".source__link").first.click()
     expect(page.locator(".viewer__file")).to_have_text("dechetteries.txt")
     expect(page.locator("mark")).to_contain_text("du lundi au samedi de 9 h à 18 h")
-    expect(page.get_by_role("link", name="Ouvrir le document original", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Télécharger le document original (TXT)", exact=True)).to_be_visible()
+    expect(page.get_by_role("img")).to_have_count(0)  # only PDF pages are shown as images
 
 
 def test_busy_service_is_explained_and_the_question_kept(page: Page, live_server: LiveServer) -> None:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import mimetypes
-from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import FileResponse
 
 from assistant.api.deps import Agent, Services
-from assistant.api.guards import SearchAgent, Trail
+from assistant.api.download_headers import original_headers
+from assistant.api.guards import DownloadAgent, SearchAgent, Trail
 from assistant.api.schemas import CollectionOut
 from assistant.catalog import DocumentRow
+from assistant.downloads import OriginalUnavailable
 from assistant.principal import Principal
-from assistant.retrieval import UnknownCollection
+from assistant.retrieval import UnknownCollection, passage_payload
 
 router = APIRouter(tags=["documents"])
 
@@ -41,7 +40,8 @@ def search(
     except UnknownCollection as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     trail.searched(q, result.collections, [passage.document_id for passage in result.passages])
-    return {"query": q, "collections": result.collections, "passages": [asdict(p) for p in result.passages],
+    return {"query": q, "collections": result.collections,
+            "passages": [passage_payload(p, user) for p in result.passages],
             "timings_ms": result.timings_ms}
 
 
@@ -52,15 +52,34 @@ def collections(user: Agent, services: Services) -> list[CollectionOut]:
             for row in catalog.collections() if user.can_read(row.groups)]
 
 
-@router.get("/documents/{document_id}/file", summary="The original file (PDFs open at #page=N)")
-def document_file(document_id: str, user: Agent, services: Services) -> FileResponse:
+_UNAVAILABLE = {"gone": status.HTTP_410_GONE, "changed": status.HTTP_409_CONFLICT,
+                "storage": status.HTTP_503_SERVICE_UNAVAILABLE, "no_page": status.HTTP_404_NOT_FOUND}
+
+
+def _unavailable(exc: OriginalUnavailable) -> HTTPException:
+    return HTTPException(_UNAVAILABLE[exc.reason], exc.message)
+
+
+@router.get("/documents/{document_id}/file", summary="The original file, exactly as it was ingested")
+def document_file(document_id: str, user: DownloadAgent, services: Services) -> FileResponse:
     document = readable_document(services, user, document_id)
-    path = Path(document.path)
-    if not path.is_file():
-        raise HTTPException(status.HTTP_410_GONE, "le fichier source n'est plus disponible")
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type, filename=document.source_name,
-                        content_disposition_type="inline")
+    try:
+        original = services.downloads.original(document)
+    except OriginalUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return FileResponse(original.path, media_type=original.media_type,
+                        headers=original_headers(original.filename, original.inline))
+
+
+@router.get("/documents/{document_id}/pages/{page}.png", summary="One page of a PDF, as an image")
+def document_page(document_id: str, page: int, user: DownloadAgent, services: Services) -> FileResponse:
+    document = readable_document(services, user, document_id)
+    try:
+        image = services.downloads.page_image(document, page)
+    except OriginalUnavailable as exc:
+        raise _unavailable(exc) from exc
+    name = f"{document.source_name.rsplit('/', 1)[-1]}-page-{page}.png"
+    return FileResponse(image, media_type="image/png", headers=original_headers(name, inline=True))
 
 
 @router.get("/api/documents/{document_id}/chunks/{chunk_id}", summary="One passage of a document")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def fill(runtime: Runtime, embeddings: HashingEmbeddings, source_dir: Path) -> N
         path.write_text("\n".join(text for text, _ in passages))
         doc_id = document_id_for(collection, str(path))
         document = DocumentToStore(doc_id, collection, str(path), name, name.split(".")[0].title(),
-                                   name.split(".")[1], "h" * 64, 10, 3)
+                                   name.split(".")[1], hashlib.sha256(path.read_bytes()).hexdigest(), 10, 3)
         chunks = [StoredChunk(ChunkToStore(f"{doc_id}-h-{i}", i, text, text, page, "Section"),
                               embeddings.embed_query(text)) for i, (text, page) in enumerate(passages)]
         kb.store_document(document, chunks)
