@@ -169,8 +169,6 @@ def test_only_readers_of_the_collection_with_an_agent_token_download(
         assert corpus.client.get(url, headers=login("sophie.petit")).status_code == 403  # not an agent
 
 
-@pytest.mark.xfail(strict=True, reason="oidc.py accepts an ID token as a Bearer access token (same issuer and "
-                   "audience): the identity part of the review; remove this mark once it is refused")
 def test_an_id_token_downloads_nothing(corpus: Corpus, login: Callable[..., Headers]) -> None:
     response = corpus.client.get(file_url(corpus, "plu.pdf"), headers=login("julien.bernard", "id_token"))
     assert response.status_code == 401 and not response.content.startswith(b"%PDF")
