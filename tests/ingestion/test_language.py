@@ -39,6 +39,7 @@ LANGUAGE = {
     "ruled table": "| Charges |  |  |  |  |  |  |  |  | Produits\n-------------------------------- |  |  |  |  | "
                    "Université |  |  | 195 551 |  |  | 189 403\n--------------------------------",
     "address": "Déchetterie des Garennes, 14 rue des Garennes, 99000 Démoville ;",
+    "glued by a pdf": "Sainte Odile  80, rue du Pré aux Clercs - 34090Montpellier",
     "acronyms": "Qu'est-ce que le CDI intermittent (CDII ou CD2I) ?",
     "insee names": "\n".join(f"76 | Occitanie | 11 | 2 | 14 | {n:03d} | Terroles | 14 | 0 | 14" for n in range(8)),
     "proper names": "Présents : M. Philippe SAUREL, Mme Isabelle TOUZARD, M. Michaël DELAFOSSE, Mme Chantal "
