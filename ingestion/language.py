@@ -1,17 +1,24 @@
 """Is a piece of text language? A cheap signal that keeps garbage away from the embedding model.
 
 One 5 MB "word", base64 blobs, hex dumps and random bytes decode to text, but embedding them costs
-minutes and indexes noise. The signal counts, over the text's non-space characters:
+minutes and indexes noise. The signal measures, over letters, digits and other visible characters (a
+run of one repeated symbol, "-----" or "|||", counted once):
 
-- `shaped`: the share in tokens of a plausible shape: words of at most 30 letters, numbers of at most
-  15 digits, letter-digit codes of at most 12 characters ("2A004", "1er", "8h30");
-- `known`: among the characters of letter tokens of 3 or more characters (words and codes), the share
-  in words of a French and English vocabulary (the spaCy fr_core_news_sm lexicon and the bm25s stop-word lists);
+- `alphanumeric`: the share of letters and digits (≥ 0.3; a blob of symbols has none);
+- `shaped`: among letters and digits, the share in tokens of a plausible shape: words of at most 30
+  letters, numbers of at most 15 digits, letter-digit codes of at most 12 characters ("2A004", "1er")
+  or a number glued to a word ("34090Montpellier");
+- `known`: among the characters of letter tokens of 3 or more characters, the share in words of a French
+  and English lexicon (the spaCy fr_core_news_sm strings and the bm25s stop words), written in lower
+  case, Capitalised or UPPER CASE;
 - `numeric`: among shaped characters, the share in numbers (tables of figures and codes).
 
-Text is language when it is shaped (≥ 0.5) and either worded (known ≥ 0.25) or figures (numeric ≥ 0.5).
-Measured on the demo corpus and ../shared/data (see the README): no real passage falls below; garbage
-scores shaped ≈ 0 (giant token, base64) or known ≤ 0.1 with numeric ≤ 0.3 (hex dumps, random bytes).
+Text is language when alphanumeric and shaped, and either worded (known ≥ 0.06) or figures (numeric ≥
+0.35). Measured (README) on the demo corpus and ../shared/data, 36,000 chunks and elements:
+alphanumeric ≥ 0.56 (ruled tables), shaped 1.0, and known ≥ 0.20 wherever numeric < 0.35. Garbage:
+shaped ≤ 0.16 (giant token, base64), alphanumeric 0 (symbols), known ≤ 0.01 with numeric ≤ 0.27 (hex
+dumps, random bytes). A dump of mostly digit-only groups would read as figures: the signal is cheap,
+not a file-type detector.
 """
 
 from __future__ import annotations
@@ -26,22 +33,26 @@ from typing import Final
 
 # Letters and digits; "_", apostrophes, hyphens and the rest split tokens.
 _TOKEN = re.compile(r"[^\W_]+")
-_NON_SPACE = re.compile(r"\S")
+# Other visible characters; a run of one repeated character ("-----", "|||", "....") counts once.
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
+_SYMBOL_RUN = re.compile(r"([^\w\s]|_)\1*")
 MAX_WORD_CHARS: Final = 30
 MAX_NUMBER_CHARS: Final = 15
 MAX_CODE_CHARS: Final = 12
 # Shorter letter tokens are not looked up: the lexicon holds nearly every one- and two-letter string.
 MIN_LOOKED_UP_CHARS: Final = 3
-# Below this many non-space characters a text is too short to judge (a title, a table cell): kept.
+# Below this many characters (symbol runs counted once) a text is too short to judge: kept.
 MIN_JUDGED_CHARS: Final = 40
+MIN_ALPHANUMERIC: Final = 0.3
 MIN_SHAPED: Final = 0.5
-MIN_KNOWN: Final = 0.25
-MIN_NUMERIC: Final = 0.5
+MIN_KNOWN: Final = 0.06
+MIN_NUMERIC: Final = 0.35
 
 
 @dataclass(frozen=True)
 class LanguageSignal:
-    non_space: int
+    characters: int
+    alphanumeric: float
     shaped: float
     known: float
     numeric: float
@@ -49,30 +60,33 @@ class LanguageSignal:
 
     @property
     def judged(self) -> bool:
-        return self.non_space >= MIN_JUDGED_CHARS
+        return self.characters >= MIN_JUDGED_CHARS
 
     @property
     def is_language(self) -> bool:
         if not self.judged:
             return True
-        return self.shaped >= MIN_SHAPED and (self.known >= MIN_KNOWN or self.numeric >= MIN_NUMERIC)
+        worded = self.known >= MIN_KNOWN or self.numeric >= MIN_NUMERIC
+        return self.alphanumeric >= MIN_ALPHANUMERIC and self.shaped >= MIN_SHAPED and worded
 
     def reason(self) -> str:
         """Why the text is not language, in words an admin can check against the file."""
+        if self.alphanumeric < MIN_ALPHANUMERIC:
+            return f"only {self.alphanumeric:.0%} of its characters are letters or digits"
         if self.shaped < MIN_SHAPED:
-            return (f"only {self.shaped:.0%} of its characters are in words or numbers of a plausible length "
-                    f"(longest run: {self.longest_token:,} characters)")
+            return (f"only {self.shaped:.0%} of its letters and digits are in words or numbers of a plausible "
+                    f"length (longest run: {self.longest_token:,} characters)")
         return (f"only {self.known:.0%} of its words are French or English words, and "
                 f"{self.numeric:.0%} of it is numbers")
 
 
 def language_signal(text: str) -> LanguageSignal:
-    non_space = len(_NON_SPACE.findall(text))
-    shaped = letters = known = numbers = longest = 0
+    alphanumeric = shaped = letters = known = numbers = longest = 0
     vocabulary = _vocabulary()
     for match in _TOKEN.finditer(text):
         token = match.group()
         size = len(token)
+        alphanumeric += size
         longest = max(longest, size)
         if token.isdigit():
             if size <= MAX_NUMBER_CHARS:
@@ -82,20 +96,34 @@ def language_signal(text: str) -> LanguageSignal:
         is_word = token.isalpha()
         if size >= MIN_LOOKED_UP_CHARS:
             letters += size
-        if size <= (MAX_WORD_CHARS if is_word else MAX_CODE_CHARS):
+        if size <= MAX_WORD_CHARS if is_word else _is_code(token):
             shaped += size
-            if is_word and size >= MIN_LOOKED_UP_CHARS and _is_known(token.lower(), vocabulary):
+            if is_word and size >= MIN_LOOKED_UP_CHARS and _is_known(token, vocabulary):
                 known += size
-    return LanguageSignal(non_space, shaped / max(non_space, 1), known / max(letters, 1),
-                          numbers / max(shaped, 1), longest)
+    characters = alphanumeric + len(_SYMBOL_RUN.findall(text))
+    return LanguageSignal(characters, alphanumeric / max(characters, 1), shaped / max(alphanumeric, 1),
+                          known / max(letters, 1), numbers / max(shaped, 1), longest)
 
 
 def is_language(text: str) -> bool:
     return language_signal(text).is_language
 
 
+def _is_code(token: str) -> bool:
+    """A short letter-digit code ("2A004", "1er"), or a number glued to a word by the PDF's text layer
+    ("34090Montpellier"); base64 alternates letters and digits far more."""
+    if len(token) <= MAX_CODE_CHARS:
+        return True
+    runs = _RUNS.findall(token)
+    return len(runs) <= 2 and all(len(run) <= (MAX_NUMBER_CHARS if run.isdigit() else MAX_WORD_CHARS) for run in runs)
+
+
 def _is_known(word: str, vocabulary: frozenset[str]) -> bool:
-    return word in vocabulary or _fold(word) in vocabulary
+    """In the lexicon, and written as words are (lower case, Capitalised or UPPER CASE): random letters
+    are mostly neither. The token itself is never accent-folded ("ÃÉï" is not "aei"), the lexicon holds
+    the folded spellings of its words (text typed without accents)."""
+    regular = word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())
+    return regular and word.lower() in vocabulary
 
 
 def _fold(word: str) -> str:

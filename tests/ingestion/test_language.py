@@ -33,6 +33,15 @@ LANGUAGE = {
                             for n in range(40)),
     "codes and dates": "Arrêté n° 2025-AT-0112 du 3 mars 2025, AP-2025-05, 8h30-17h00, 2A004, 1er janvier, "
                        "Cerfa n° 15725*02, SIRET 21990001200019, 01 99 40 50 60.",
+    # Found by measuring real documents (README): separators, addresses, acronyms, rows of names and codes.
+    "minutes separator": "---------------------------------- Madame DASYLVA entre en séance. "
+                         "----------------------------------",
+    "ruled table": "| Charges |  |  |  |  |  |  |  |  | Produits\n-------------------------------- |  |  |  |  | "
+                   "Université |  |  | 195 551 |  |  | 189 403\n--------------------------------",
+    "address": "Déchetterie des Garennes, 14 rue des Garennes, 99000 Démoville ;",
+    "glued by a pdf": "Sainte Odile  80, rue du Pré aux Clercs - 34090Montpellier",
+    "acronyms": "Qu'est-ce que le CDI intermittent (CDII ou CD2I) ?",
+    "insee names": "\n".join(f"76 | Occitanie | 11 | 2 | 14 | {n:03d} | Terroles | 14 | 0 | 14" for n in range(8)),
     "proper names": "Présents : M. Philippe SAUREL, Mme Isabelle TOUZARD, M. Michaël DELAFOSSE, Mme Chantal "
                     "MARION, M. Max LEVITA, Mme Perla DANAN, M. Jean-Pierre MOURE, Mme Fanny DOMBRE-COSTE.",
 }

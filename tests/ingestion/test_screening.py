@@ -45,7 +45,7 @@ def test_garbage_only_file_is_refused_before_embedding(tmp_path: Path, knowledge
     [outcome] = ingestor(knowledge).ingest([folder], "demo", public=True).outcomes
     assert outcome.status == "failed"
     assert outcome.reason.startswith("the text does not look like language, nothing was indexed: only 0% of its "
-                                     "characters are in words or numbers of a plausible length")
+                                     "letters and digits are in words or numbers of a plausible length")
     assert knowledge.catalog.chunk_ids("demo") == set()
 
 
