@@ -53,9 +53,9 @@ class IngestionSettings(_Strict):
     ocr_min_chars_per_page: int = Field(
         20, ge=0, description="A PDF page with fewer characters in its text layer is OCR'd.")
     max_chunks_per_file: int = Field(
-        5000, ge=1, le=1_000_000, description="A file that gives more chunks (after dropping text that is not "
-        "language) is refused, so that one file cannot hold a batch for hours (5,000 chunks: ~25 min of "
-        "embedding on 2 cores, a 1,500-page text).")
+        10_000, ge=1, le=1_000_000, description="A file that gives more chunks (after dropping text that is not "
+        "language) is refused, so that one file cannot hold a batch for hours (10,000 chunks: ~50 min of "
+        "embedding on 2 cores; INSEE's table of every commune gives ~6,000).")
     default_groups: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = Field(
         default_factory=list, description="Groups given to a new collection ingested without --groups or "
         "--public. Empty: such an ingestion is refused (opening a collection to every agent takes --public).")
