@@ -11,21 +11,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from assistant.auth_settings import AuthSettings, DirectorySettings
+from assistant.auth_settings import DevUserSettings as DevUserSettings
+from assistant.auth_settings import OidcSettings as OidcSettings
+from assistant.auth_settings import RoleNames as RoleNames
+from assistant.auth_settings import SessionSettings as SessionSettings
 from assistant.llm.settings import LLMSettings
+from assistant.settings_base import ConfigError as ConfigError
+from assistant.settings_base import StrictSettings as _Strict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
 _VAR_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message names the file and the key."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class EmbeddingSettings(_Strict):
@@ -54,9 +53,9 @@ class IngestionSettings(_Strict):
     ocr_min_chars_per_page: int = Field(
         20, ge=0, description="A PDF page with fewer characters in its text layer is OCR'd.")
     max_chunks_per_file: int = Field(
-        5000, ge=1, le=1_000_000, description="A file that gives more chunks (after dropping text that is not "
-        "language) is refused, so that one file cannot hold a batch for hours (5,000 chunks: ~25 min of "
-        "embedding on 2 cores, a 1,500-page text).")
+        10_000, ge=1, le=1_000_000, description="A file that gives more chunks (after dropping text that is not "
+        "language) is refused, so that one file cannot hold a batch for hours (10,000 chunks: ~50 min of "
+        "embedding on 2 cores; INSEE's table of every commune gives ~6,000).")
     default_groups: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = Field(
         default_factory=list, description="Groups given to a new collection ingested without --groups or "
         "--public. Empty: such an ingestion is refused (opening a collection to every agent takes --public).")
@@ -107,66 +106,6 @@ class ChatSettings(_Strict):
         return self
 
 
-class DevUserSettings(_Strict):
-    username: str = Field("agent.demo", description="Identity used by the development authenticator.")
-    groups: list[str] = Field(default_factory=list, description="Its groups.")
-    roles: list[str] = Field(default_factory=lambda: ["agent"], description="Its realm roles.")
-
-
-class RoleNames(_Strict):
-    agent: str = Field("agent", description="Keycloak realm role that allows chatting.")
-    citizen_service: str = Field("citizen_service", description="Realm role of citizen-service staff.")
-    analyst: str = Field("analyst", description="Realm role for territorial analysis.")
-    admin: str = Field("admin", description="Realm role for ingestion, collections, access preview and audit.")
-
-
-class OidcSettings(_Strict):
-    server_url: str = Field("http://127.0.0.1:8180/", description="Keycloak base URL (before /realms/...).")
-    realm: str = Field("demo", description="Keycloak realm.")
-    client_id: str = Field("assistant", description="OIDC client of the assistant.")
-    client_secret: SecretStr | None = Field(None, description="Its secret; write ${ENV_VAR}, not the value.")
-    audience: str | None = Field(None, description="Expected `aud` of access tokens (default: client_id).")
-    groups_claim: str = Field("groups", description="Claim carrying the user's groups (Keycloak group mapper).")
-    username_claim: str = Field("preferred_username", description="Claim carrying the login name.")
-    roles: RoleNames = Field(default_factory=RoleNames)  # type: ignore[arg-type]
-    leeway_s: int = Field(30, ge=0, le=120, description="Clock skew tolerated on exp/nbf/iat, in seconds.")
-    jwks_cache_s: int = Field(300, ge=10, description="How long signing keys are cached (unknown kid: refetch).")
-    public_url: str = Field("http://127.0.0.1:8000", description="The assistant's URL as browsers see it.")
-    verify_tls: bool = Field(True, description="Verify Keycloak's TLS certificate.")
-    timeout_s: float = Field(10, gt=0, description="Timeout of calls to Keycloak.")
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.server_url.rstrip('/')}/realms/{self.realm}"
-
-
-class SessionSettings(_Strict):
-    cookie_name: str = Field("assistant_session", description="Name of the web session cookie.")
-    cookie_secure: bool = Field(True, description="Send the cookie over HTTPS only (turn off only on http dev).")
-    max_age_s: int = Field(8 * 3600, ge=300, description="A web session ends after this, whatever happens.")
-    pending_logins_max: int = Field(
-        10_000, ge=10, le=1_000_000, description="Logins started (GET /auth/login) and not finished kept at most "
-        "(10 minutes each); beyond, the oldest are dropped.")
-    pending_logins_per_client: int = Field(
-        20, ge=1, le=1000, description="Of those, kept at most per client address (behind a reverse proxy, the "
-        "address it forwards: uvicorn's proxy headers); beyond, that address's oldest are dropped.")
-
-    @model_validator(mode="after")
-    def _per_client_within_max(self) -> SessionSettings:
-        if self.pending_logins_per_client > self.pending_logins_max:
-            raise ValueError("auth.session.pending_logins_per_client cannot exceed pending_logins_max")
-        return self
-
-
-class AuthSettings(_Strict):
-    mode: Literal["oidc", "development"] = Field(
-        "oidc", description="`oidc`: Keycloak login and Bearer tokens. `development`: everyone is `dev_user`; "
-        "refused unless profile is development.")
-    dev_user: DevUserSettings = Field(default_factory=DevUserSettings)  # type: ignore[arg-type]
-    oidc: OidcSettings = Field(default_factory=OidcSettings)  # type: ignore[arg-type]
-    session: SessionSettings = Field(default_factory=SessionSettings)  # type: ignore[arg-type]
-
-
 class DatabaseSettings(_Strict):
     url: str | None = Field(
         None, description="SQLAlchemy URL of the relational store (e.g. postgresql+psycopg://...). Empty: "
@@ -200,24 +139,6 @@ class RateLimitSettings(_Strict):
     burst: int = Field(
         10, ge=1, description="Requests a user may make in quick succession before the per-minute rate applies "
         "(the token bucket's capacity).")
-
-
-class DirectorySettings(_Strict):
-    backend: Literal["keycloak", "file"] = Field(
-        "keycloak", description="Where the users' groups and roles are looked up for access previews and "
-        "`assistant ask --as-user`: Keycloak's admin API with the assistant's service account, or a YAML file.")
-    file: Path | None = Field(
-        None, description="file only: YAML of users (schema of deploy/dev-idp/users.yaml), relative to the "
-        "project root or absolute.")
-    group_full_path: bool = Field(
-        True, description="keycloak only: groups are named by their full path (\"pole/service\"), as Keycloak's "
-        "Group Membership mapper does with 'Full group path' on; must match that mapper.")
-
-    @model_validator(mode="after")
-    def _file_is_given(self) -> DirectorySettings:
-        if self.backend == "file" and self.file is None:
-            raise ValueError("directory.file is required when directory.backend is 'file'")
-        return self
 
 
 class PrivacySettings(_Strict):

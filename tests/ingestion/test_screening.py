@@ -81,4 +81,4 @@ def test_ingestion_limits_are_validated(tmp_path: Path, yaml: str, message: str)
     config.write_text(f"ingestion:\n  {yaml}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_settings(config, environ={})
-    assert load_settings(environ={}).ingestion.max_chunks_per_file == 5000  # config.yaml's value
+    assert load_settings(environ={}).ingestion.max_chunks_per_file == 10_000  # config.yaml's value
