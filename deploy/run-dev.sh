@@ -44,7 +44,7 @@ until .venv/bin/python -c 'import sys, urllib.request; urllib.request.urlopen(sy
 done
 cat <<BANNER
 
-  Ready: open $url/ in a browser (API documentation: $url/docs).
+  Ready: open $url/ in a browser (API documentation, for admins: $url/docs).
   Development logins (local use only):
     julien.bernard / julien-dev   agent, group urbanisme
     claire.martin  / claire-dev   agent, group direction-generale
