@@ -42,14 +42,14 @@ def copy_of(knowledge: KnowledgeBase, collection: str, name: str) -> bytes:
 def test_copies_are_kept_shared_and_released(tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     docs = folder_with(tmp_path / "docs", {"cantine.txt": VERSIONS["A"], "sous/dossier/menu.md": "# Menu\n\nFrites.\n"})
     same = folder_with(tmp_path / "same", {"cantine-copie.txt": VERSIONS["A"]})
-    ingestor.ingest([docs], "demo")
-    ingestor.ingest([same], "autre")
+    ingestor.ingest([docs], "demo", public=True)
+    ingestor.ingest([same], "autre", public=True)
     assert copy_of(knowledge, "demo", "cantine.txt") == VERSIONS["A"].encode()
     assert {d.source_name for d in knowledge.catalog.documents("demo")} == {"cantine.txt", "sous/dossier/menu.md"}
     digest_a = hashlib.sha256(VERSIONS["A"].encode()).hexdigest()
     assert len(knowledge.originals.digests()) == 2  # the two identical files share one copy
     (docs / "cantine.txt").write_text(VERSIONS["B"], encoding="utf-8")
-    ingestor.ingest([docs], "demo")
+    ingestor.ingest([docs], "demo", public=True)
     assert copy_of(knowledge, "demo", "cantine.txt") == VERSIONS["B"].encode()
     assert knowledge.originals.has(digest_a)  # still referenced by the other collection
     knowledge.remove_document(knowledge.catalog.documents("autre")[0].id)
@@ -69,13 +69,13 @@ def test_disk_full_while_copying_fails_that_file_only(tmp_path: Path, ingestor: 
         written(fd, block[100:])
 
     monkeypatch.setattr(originals, "_write_block", full_for_big_files)
-    report = ingestor.ingest([docs], "demo")
+    report = ingestor.ingest([docs], "demo", public=True)
     assert [(Path(f.path).name, "disk full" in f.reason) for f in report.failures] == [("a-gros.txt", True)]
     assert report.aborted is None and report.count("ingested") == 1
     assert knowledge.originals.digests() == knowledge.catalog.content_hashes()  # nothing half-written kept
     assert [p for p in (knowledge.originals.root / ".staging").iterdir()] == []
     monkeypatch.undo()
-    assert ingestor.ingest([docs], "demo").count("ingested") == 1
+    assert ingestor.ingest([docs], "demo", public=True).count("ingested") == 1
 
 
 def test_a_file_changing_during_ingestion_never_splits_copy_and_index(
@@ -93,7 +93,7 @@ def test_a_file_changing_during_ingestion_never_splits_copy_and_index(
     writer.start()
     try:
         for _ in range(4):
-            ingestor.ingest([docs], "demo")
+            ingestor.ingest([docs], "demo", public=True)
             document = knowledge.catalog.documents("demo")[0]
             copy = knowledge.originals.path_for(document.content_hash).read_bytes()
             assert hashlib.sha256(copy).hexdigest() == document.content_hash
@@ -106,14 +106,14 @@ def test_a_file_changing_during_ingestion_never_splits_copy_and_index(
 
 def test_reconcile_removes_what_a_crash_left(tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     docs = folder_with(tmp_path / "docs", {"cantine.txt": VERSIONS["A"]})
-    ingestor.ingest([docs], "demo")
+    ingestor.ingest([docs], "demo", public=True)
     orphan = tmp_path / "jamais-indexe.txt"
     orphan.write_text(VERSIONS["B"], encoding="utf-8")
     staged = knowledge.originals.stage(orphan)  # copied, then the process was killed before its commit
     long_ago = time.time() - 2 * 86400
     for path in (knowledge.originals.path_for(staged.digest), staged.path.parent):
         os.utime(path, (long_ago, long_ago))
-    assert ingestor.ingest([docs], "demo").count("unchanged") == 1
+    assert ingestor.ingest([docs], "demo", public=True).count("unchanged") == 1
     assert knowledge.originals.digests() == knowledge.catalog.content_hashes()
     assert not staged.path.parent.exists()
 
@@ -121,9 +121,9 @@ def test_reconcile_removes_what_a_crash_left(tmp_path: Path, ingestor: Ingestor,
 def test_a_previous_release_document_gets_its_copy_without_reparsing(
         tmp_path: Path, ingestor: Ingestor, knowledge: KnowledgeBase) -> None:
     docs = folder_with(tmp_path / "docs", {"cantine.txt": VERSIONS["A"]})
-    ingestor.ingest([docs], "demo")
+    ingestor.ingest([docs], "demo", public=True)
     chunks = knowledge.catalog.chunk_ids("demo")
     shutil.rmtree(knowledge.originals.root)  # as indexed by a release that kept no copies
-    report = ingestor.ingest([docs], "demo")
+    report = ingestor.ingest([docs], "demo", public=True)
     assert report.count("unchanged") == 1 and knowledge.catalog.chunk_ids("demo") == chunks
     assert copy_of(knowledge, "demo", "cantine.txt") == VERSIONS["A"].encode()

@@ -43,7 +43,7 @@ def viewer_server(tmp_path_factory: pytest.TempPathFactory, browser_context: Bro
     settings = load_settings(environ={"ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("data")),
                                       "ASSISTANT_PROFILE": "development", "ASSISTANT_AUTH_MODE": "development"})
     embeddings, runtime = HashingEmbeddings(), Runtime(settings)
-    Ingestor(runtime.knowledge, embeddings, settings.ingestion).ingest([folder], "urbanisme")
+    Ingestor(runtime.knowledge, embeddings, settings.ingestion).ingest([folder], "urbanisme", public=True)
     app = create_app(settings, services=build_services(runtime, model=FakeChatModel(["x"]), embeddings=embeddings))
     ran: list[str] = []
     _record_scripts(app, ran)

@@ -3,6 +3,7 @@ group's documents, through every entry point. Also token expiry, bad tokens, and
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,7 +52,8 @@ def index(runtime: Runtime, embeddings: HashingEmbeddings, files: Path) -> dict[
         path = files / f"{collection}.md"
         path.write_text(text, encoding="utf-8")
         doc_id = document_id_for(collection, str(path))
-        document = DocumentToStore(doc_id, collection, str(path), path.name, collection, "md", "0" * 64, 10, None)
+        document = DocumentToStore(doc_id, collection, str(path), path.name, collection, "md",
+                                   hashlib.sha256(path.read_bytes()).hexdigest(), 10, None)
         runtime.knowledge.store_document(document, [StoredChunk(ChunkToStore(f"{doc_id}-0", 0, text, text, 1, ""),
                                                                 embeddings.embed_query(text))])
         ids[collection] = doc_id
