@@ -60,6 +60,7 @@ _PRELOADED_MODULES: Final = [
     "oxmsg",
     "olefile",
     "magic",
+    "ingestion.sandbox_warmup",  # last: loads the French tagger and unstructured's lazy state once
 ]
 
 
