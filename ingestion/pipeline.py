@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ class IngestionReport:
     removed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "index": 0.0})
     aborted: str | None = None
+    stopped: bool = False  # `should_stop` said so: the files after the last outcome were not looked at
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -68,6 +69,16 @@ class IngestionReport:
 
 
 ProgressCallback = Callable[[FileOutcome], None]
+
+
+@dataclass(frozen=True)
+class IngestionHooks:
+    """What a caller following an ingestion (a job, the CLI) is told, and how it stops it between two files."""
+
+    on_start: Callable[[int], None] | None = None  # the number of files found
+    on_begin: Callable[[Path], None] | None = None  # this file is being worked on
+    on_file: ProgressCallback | None = None  # this file is done
+    should_stop: Callable[[], bool] | None = None  # asked before each file; True stops the batch there
 # What the worker hands over: the staged copy and its parse, or the file's outcome already (copy failed,
 # or unchanged), with the seconds it took.
 Prepared = tuple[FileOutcome | tuple[StagedOriginal, ParsedDocument | ParseError], float]
@@ -126,9 +137,14 @@ class Ingestor:
         on_file: ProgressCallback | None = None,
         on_start: Callable[[int], None] | None = None,
         public: bool = False,
+        hooks: IngestionHooks | None = None,
+        only: Collection[str] | None = None,
     ) -> IngestionReport:
         """`groups` / `public`: who may read a new collection (an existing one keeps its readers, see
-        assistant.collection_access; AccessChoiceError when they are missing or would change)."""
+        assistant.collection_access; AccessChoiceError when they are missing or would change).
+        `only`: ingest only these files (absolute paths) of the folders, e.g. the ones that failed before;
+        `sync` is then ignored. A batch stopped by `hooks.should_stop` removes nothing either."""
+        hooks = hooks or IngestionHooks(on_start=on_start, on_file=on_file)
         catalog = self._kb.catalog
         readers = groups_for_ingestion(catalog.collection(collection), collection, groups, public,
                                        self._settings.default_groups)
@@ -136,11 +152,14 @@ class Ingestor:
         self._kb.reconcile(collection)
         report = IngestionReport()
         candidates = list(discover(paths))
-        if on_start is not None:
-            on_start(len(candidates))
+        if only is not None:
+            wanted = set(only)
+            candidates = [candidate for candidate in candidates if str(candidate.path) in wanted]
+        if hooks.on_start is not None:
+            hooks.on_start(len(candidates))
         try:
-            self._ingest_all(candidates, collection, report, on_file)
-            if sync:
+            self._ingest_all(candidates, collection, report, hooks)
+            if sync and only is None and not report.stopped:
                 report.removed = self._remove_vanished(paths, candidates, collection)
         except StorageFull as exc:
             report.aborted = str(exc)
@@ -149,8 +168,7 @@ class Ingestor:
         return report
 
     def _ingest_all(
-        self, candidates: list[Candidate], collection: str, report: IngestionReport,
-        on_file: ProgressCallback | None,
+        self, candidates: list[Candidate], collection: str, report: IngestionReport, hooks: IngestionHooks,
     ) -> None:
         # Copy + parse run in a worker (parsing in a child process): the next file is prepared while this
         # one is embedded.
@@ -159,14 +177,30 @@ class Ingestor:
             todo = iter([c for c, triage in work if triage is None])
             pending = self._submit(pool, todo, collection)
             for candidate, triage in work:
+                if hooks.should_stop is not None and hooks.should_stop():
+                    report.stopped = True
+                    self._discard(pending)
+                    return
+                if hooks.on_begin is not None:
+                    hooks.on_begin(candidate.path)
                 if triage is not None:
-                    self._record(report, triage, on_file)
+                    self._record(report, triage, hooks.on_file)
                     continue
                 assert pending is not None  # one was submitted for each file left to ingest
                 prepared, seconds = pending.result()
                 pending = self._submit(pool, todo, collection)
                 report.seconds["parse"] += seconds
-                self._record(report, self._index(candidate, prepared, collection, report), on_file)
+                self._record(report, self._index(candidate, prepared, collection, report), hooks.on_file)
+
+    def _discard(self, pending: Future[Prepared] | None) -> None:
+        """The file prepared ahead of a stop is not indexed: its staged copy goes."""
+        if pending is None:
+            return
+        prepared, _ = pending.result()
+        if not isinstance(prepared, FileOutcome):
+            staged, _parsed = prepared
+            staged.discard()
+            self._kb.release_original(staged.digest)
 
     def _submit(self, pool: ThreadPoolExecutor, todo: Iterator[Candidate], collection: str) -> Future[Prepared] | None:
         candidate = next(todo, None)

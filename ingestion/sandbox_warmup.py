@@ -8,6 +8,7 @@ a process of its own, started for parsing, so loading here costs the caller noth
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -33,7 +34,6 @@ def _warm_up() -> None:
             parse_file(path, options)
 
 
-try:
+# An optimisation only: the forkserver must start whatever happens (each child then loads on its own).
+with contextlib.suppress(Exception):
     _warm_up()
-except Exception:  # an optimisation only: the forkserver must start whatever happens (each child then loads)
-    pass
