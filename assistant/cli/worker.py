@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from types import FrameType
 from typing import Annotated
 
@@ -19,8 +20,12 @@ def serve_jobs(runtime: Runtime) -> None:
     go back to the queue (the next worker resumes them). A second signal exits at once."""
     from assistant.jobs.handlers import job_kinds
     from assistant.jobs.worker import Worker
+    from ingestion.sandbox import start_forkserver
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    start_forkserver()  # its imports run beside the worker's start, not during the first ingestion
+    threading.Thread(target=lambda: runtime.embeddings, name="load-embeddings", daemon=True).start()
     worker = Worker(runtime, runtime.job_store, runtime.job_transport, job_kinds())
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -34,6 +34,7 @@ def run_ingestion(runtime: Runtime, context: JobContext, payload: IngestPayload)
         return Outcome(FAILED, error=str(exc))
     result = {"removed": report.removed, "chunks_added": report.chunks_added, "pages": report.pages,
               "seconds": round(time.perf_counter() - started, 1), "aborted": report.aborted,
+              "stage_seconds": {stage: round(value, 2) for stage, value in report.seconds.items()},
               "stopped": context.stop_reason() if report.stopped else None}
     if report.stopped and context.stop_reason() == "interrupted":
         return Outcome(FAILED, result, interrupted=True)
