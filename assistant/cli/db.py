@@ -48,7 +48,7 @@ def _revision_of(database: Database) -> str | None:
 
 
 def _describe(revision: str | None) -> str:
-    return revision or "none (empty database)"
+    return revision or "none (no migration applied yet)"
 
 
 @db_app.command("upgrade")

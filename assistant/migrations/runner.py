@@ -28,6 +28,7 @@ from assistant.migrations.locking import migration_connection
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 UPGRADE_COMMAND = "assistant db upgrade"
 # Tables of the first release: one of them without `alembic_version` = a database `create_all` made.
+_FIRST_REVISION = "0001_initial_schema"
 _RELEASE_TABLES = ("collections", "documents", "chunks", "conversations", "messages", "feedback",
                    "audit_events", "web_sessions", "pending_logins")
 
@@ -103,12 +104,20 @@ def require_head(engine: Engine) -> None:
 
 
 def upgrade_sql(engine: Engine, output: TextIO) -> None:
-    """Writes the SQL that `upgrade_to_head` would run, without running it (for a DBA to review)."""
-    current = database_revision(engine)
+    """Writes the SQL that `upgrade_to_head` would run, without running it (for a DBA to review).
+
+    A database `create_all` made is written as adopted: stamped at the first revision (as the automatic
+    upgrade does once it has checked the release's tables), then upgraded from there."""
+    with engine.connect() as connection:
+        current = current_revision(connection)
+        adopting = current is None and _has_release_tables(connection)
     _check_known(current)
-    target = f"{current}:head" if current else "head"
-    url = engine.url.render_as_string(hide_password=True)
-    command.upgrade(alembic_config(url=url, output=output), target, sql=True)
+    config = alembic_config(url=engine.url.render_as_string(hide_password=True), output=output)
+    if adopting:
+        current = _FIRST_REVISION
+        output.write(f"-- Existing tables without migration history: adopted as {current}.\n")
+        command.stamp(config, current, sql=True)
+    command.upgrade(config, f"{current}:head" if current else "head", sql=True)
 
 
 def _check_known(revision: str | None) -> None:
