@@ -1,5 +1,5 @@
 """`assistant db upgrade | current | history` on the configured database (SQLite and PostgreSQL), and
-`assistant serve` refusing a database that is behind when `database.migrate_on_start` is off."""
+`assistant serve` (and any command) refusing a database that is behind when `database.migrate_on_start` is off."""
 
 from __future__ import annotations
 
@@ -84,15 +84,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_refuses_a_database_behind_when_migrate_on_start_is_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["serve", "--port", "{port}"], ["collections", "list"]])
+def test_a_database_behind_is_refused_when_migrate_on_start_is_off(tmp_path: Path, command: list[str]) -> None:
     url = f"sqlite:///{tmp_path / 'release.db'}"
     release.create_release_database(url)
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("database:\n  migrate_on_start: false\n", encoding="utf-8")
     env = dict(os.environ, ASSISTANT_DATA_DIR=str(tmp_path / "data"), ASSISTANT_DATABASE_URL=url,
                ASSISTANT_CONFIG=str(overlay), PYTHONPATH=str(ROOT))
-    result = subprocess.run([str(ASSISTANT), "serve", "--port", str(_free_port())], capture_output=True, text=True,
-                            env=env, timeout=120, check=False)
+    command = [part.format(port=_free_port()) for part in command]
+    result = subprocess.run([str(ASSISTANT), *command], capture_output=True, text=True, env=env, timeout=120,
+                            check=False)
     message = " ".join(result.stderr.split())
     assert result.returncode == 2, result.stderr
     assert "n'est pas à jour" in message and "« assistant db upgrade »" in message and head_revision() in message
