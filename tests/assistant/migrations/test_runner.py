@@ -19,7 +19,7 @@ from assistant.audit import AuditLog
 from assistant.config import AuditSettings
 from assistant.conversations import ConversationStore
 from assistant.database import Database, create_database_engine
-from assistant.migrations.errors import SchemaBehind, SchemaError
+from assistant.migrations.errors import ForeignKeyViolation, SchemaBehind, SchemaError
 from assistant.migrations.locking import migration_connection
 from assistant.migrations.runner import alembic_config, database_revision, head_revision, upgrade_to_head
 from tests.assistant.migrations import release
@@ -158,5 +158,31 @@ def test_a_process_starting_during_a_migration_waits_then_finds_head(database_ur
             assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
             assert connection.scalar(text("SELECT count(*) FROM messages")) == len(release.MESSAGES)
         assert database_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_migration_leaves_nothing_behind(database_url: str) -> None:
+    engine = create_database_engine(database_url)
+    try:
+        with pytest.raises(RuntimeError, match="revision failed"), migration_connection(engine) as connection:
+            connection.exec_driver_sql("CREATE TABLE half_done (id INTEGER PRIMARY KEY)")
+            raise RuntimeError("revision failed")
+        assert "half_done" not in inspect(engine).get_table_names()  # DDL rolled back, on SQLite too
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_refuses_a_migration_leaving_dangling_foreign_keys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    Database(url).create_schema()
+    engine = create_database_engine(url)
+    try:
+        with pytest.raises(ForeignKeyViolation, match="orphelines"), migration_connection(engine) as connection:
+            connection.exec_driver_sql(  # foreign keys are off while a migration rebuilds tables
+                "INSERT INTO chunks (id, document_id, collection, ordinal, text, indexed_text, section) "
+                "VALUES ('c', 'no-such-document', 'rh', 0, 't', 't', '')")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM chunks")) == 0
     finally:
         engine.dispose()
