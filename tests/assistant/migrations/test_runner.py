@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, String, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from assistant.audit import AuditLog
@@ -186,3 +188,20 @@ def test_sqlite_refuses_a_migration_leaving_dangling_foreign_keys(tmp_path: Path
             assert connection.scalar(text("SELECT count(*) FROM chunks")) == 0
     finally:
         engine.dispose()
+
+
+def test_sqlite_rebuilding_a_parent_table_keeps_the_rows_referring_to_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    release.create_release_database(url)
+    database = Database(url)
+    try:
+        database.create_schema()
+        with migration_connection(database.engine) as connection:  # what a batch revision does on SQLite
+            operations = Operations(MigrationContext.configure(connection))
+            with operations.batch_alter_table("documents", recreate="always") as batch:
+                batch.add_column(Column("language", String(8), nullable=True))
+        with database.engine.connect() as connection:  # with foreign keys on, DROP TABLE would cascade
+            assert connection.scalar(text("SELECT count(*) FROM chunks")) == len(release.CHUNKS)
+            assert connection.scalar(text("SELECT count(*) FROM documents")) == len(release.DOCUMENTS)
+    finally:
+        database.close()
