@@ -15,6 +15,14 @@ from assistant.cli.app import app, err_console, runtime_or_exit
 from assistant.runtime import Runtime
 
 
+def _load_models(runtime: Runtime) -> None:
+    """What the first ingestion would load, loaded while the worker waits for it."""
+    from ingestion.language import load_lexicon
+
+    _ = runtime.embeddings
+    load_lexicon()
+
+
 def serve_jobs(runtime: Runtime) -> None:
     """Run a worker on `runtime` until a signal stops it: running jobs stop after their current file and
     go back to the queue (the next worker resumes them). A second signal exits at once."""
@@ -25,7 +33,7 @@ def serve_jobs(runtime: Runtime) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     start_forkserver()  # its imports run beside the worker's start, not during the first ingestion
-    threading.Thread(target=lambda: runtime.embeddings, name="load-embeddings", daemon=True).start()
+    threading.Thread(target=_load_models, args=(runtime,), name="load-models", daemon=True).start()
     worker = Worker(runtime, runtime.job_store, runtime.job_transport, job_kinds())
 
     def stop(signum: int, _frame: FrameType | None) -> None:
