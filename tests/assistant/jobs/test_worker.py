@@ -9,6 +9,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.jobs.kinds import InvalidJob
+from assistant.jobs.service import NothingToRetry
 from assistant.runtime import Runtime
 from tests.support.jobs import WorkerProcess, job_environment, running_worker, wait_for, write_folder
 
@@ -133,4 +134,31 @@ def test_a_stopped_worker_puts_its_job_back_for_the_next_one(tmp_path: Path) -> 
         done = runtime.jobs.wait(job.id, poll_s=0.1)
     assert done.status == "succeeded" and done.attempts == 1
     assert len(catalog.documents("demo")) == files and catalog.generation("demo") == files
+    runtime.close()
+
+
+def test_retry_failed_files_ingests_only_them_into_the_same_collection(tmp_path: Path) -> None:
+    env = job_environment(tmp_path)
+    folder = write_folder(tmp_path / "docs", 2)
+    broken = folder / "sous-dossier" / "vide.txt"
+    broken.parent.mkdir()
+    broken.write_bytes(b"")
+    runtime = runtime_for(env)
+    first = runtime.jobs.enqueue_ingestion([folder], "demo", groups=["urbanisme"])
+    with pytest.raises(NothingToRetry, match="pas une ingestion terminée"):
+        runtime.jobs.retry_failed(first.id)
+    with running_worker(env, tmp_path / "worker.log"):
+        first = runtime.jobs.wait(first.id, poll_s=0.1)
+        assert runtime.jobs.file_counts(first.id) == {"ingested": 2, "failed": 1}
+        broken.write_text("Le service urbanisme instruit les permis de construire.\n", encoding="utf-8")
+        retry = runtime.jobs.retry_failed(first.id, requested_by="admin")
+        assert retry.retry_of == first.id and retry.payload["only"] == [str(broken)]
+        retry = runtime.jobs.wait(retry.id, poll_s=0.1)
+    assert retry.status == "succeeded" and retry.files_total == 1
+    assert runtime.jobs.file_counts(retry.id) == {"ingested": 1}
+    sources = sorted(d.source_name for d in runtime.knowledge.catalog.documents("demo"))
+    assert sources == ["fiche-000.md", "fiche-001.md", "sous-dossier/vide.txt"]  # named as in the folder
+    assert runtime.knowledge.catalog.collection("demo").groups == ["urbanisme"]  # type: ignore[union-attr]
+    with pytest.raises(NothingToRetry, match="aucun fichier en échec"):
+        runtime.jobs.retry_failed(retry.id)
     runtime.close()
