@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.jobs.kinds import AUDIT_PURGE, INGEST, AuditPurgePayload, IngestPayload, JobContext, JobKind, Outcome
-from assistant.jobs.models import CANCELLED, FAILED, SUCCEEDED, now_utc
+from assistant.jobs.models import CANCELLED, FAILED, SUCCEEDED, now_utc, utc
 from assistant.jobs.views import FileResult
 
 if TYPE_CHECKING:
@@ -21,8 +21,10 @@ def run_ingestion(runtime: Runtime, context: JobContext, payload: IngestPayload)
     from ingestion.pipeline import IngestionHooks
 
     def file_done(outcome: FileOutcome) -> None:
-        context.file_done(FileResult(str(outcome.path), outcome.status, outcome.reason, outcome.chunks,
-                                     tuple(outcome.warnings)))
+        status, chunks = outcome.status, outcome.chunks
+        if status == "unchanged":
+            status, chunks = _ingested_by_an_earlier_run(runtime, context, payload.collection, outcome)
+        context.file_done(FileResult(str(outcome.path), status, outcome.reason, chunks, tuple(outcome.warnings)))
 
     hooks = IngestionHooks(on_start=context.start_files, on_begin=lambda path: context.begin_file(str(path)),
                            on_file=file_done, should_stop=context.should_stop)
@@ -43,6 +45,19 @@ def run_ingestion(runtime: Runtime, context: JobContext, payload: IngestPayload)
     if report.aborted:
         return Outcome(FAILED, result, error=report.aborted)
     return Outcome(SUCCEEDED, result)
+
+
+def _ingested_by_an_earlier_run(runtime: Runtime, context: JobContext, collection: str,
+                                outcome: FileOutcome) -> tuple[str, int]:
+    """A file this job committed before its worker died (or stopped) reads as unchanged now; it counts as
+    ingested by the job. The worker may have died between the commit and its progress report."""
+    from assistant.catalog import document_id_for
+
+    row = runtime.knowledge.catalog.document(document_id_for(collection, str(outcome.path)))
+    ingested_at = utc(row.ingested_at) if row is not None else None
+    if row is None or ingested_at is None or ingested_at < context.first_started_at:
+        return outcome.status, outcome.chunks
+    return "ingested", row.chunk_count
 
 
 def run_audit_purge(runtime: Runtime, context: JobContext, payload: AuditPurgePayload) -> Outcome:

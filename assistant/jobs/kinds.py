@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -38,6 +39,7 @@ class JobContext(Protocol):
     """What a handler may do with its job while it runs (the worker implements it)."""
 
     job_id: int
+    first_started_at: datetime  # when the job's first run started (a taken-over job started before)
 
     def should_stop(self) -> bool:
         """Cancel requested, worker stopping, or lease lost: stop at the next safe point."""

@@ -41,6 +41,7 @@ class RunningJob:
 
     def __init__(self, job: JobStatus, store: JobStore, worker: str, stopping: threading.Event) -> None:
         self.job_id = job.id
+        self.first_started_at = job.started_at or now_utc()
         self._store = store
         self._worker = worker
         self._stopping = stopping
