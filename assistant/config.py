@@ -131,6 +131,9 @@ class AuditSettings(_Strict):
 
 class RateLimitSettings(_Strict):
     enabled: bool = Field(True, description="Limit each user's requests to the expensive endpoints.")
+    store: Literal["database", "memory"] = Field(
+        "database", description="Where the buckets live: `database`, the relational store, shared by every "
+        "worker and host using it (a limit holds whichever process answers); `memory`, this process only.")
     chat_per_minute: int = Field(
         20, ge=1, description="Sustained chat requests per user and minute (JSON, stream and OpenAI-compatible).")
     search_per_minute: int = Field(60, ge=1, description="Sustained search requests per user and minute.")

@@ -13,7 +13,7 @@ from assistant.downloads import DownloadService
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatModel, ModelGate, build_chat_model
 from assistant.metrics import Metrics
-from assistant.ratelimit import RateLimiter
+from assistant.ratelimit import RateLimiter, build_rate_limiter
 from assistant.runtime import Runtime
 
 
@@ -46,6 +46,7 @@ def build_services(
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
+    limiter = build_rate_limiter(settings.rate_limits, runtime.database)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
-                       AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
+                       AuditLog(runtime.database, settings.audit), limiter,
                        AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))

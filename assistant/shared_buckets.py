@@ -1,0 +1,91 @@
+"""Rate-limit buckets in the relational store, shared by every service process that uses the same database.
+
+One `take` is one statement, `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, on SQLite and PostgreSQL:
+the refill, the take and the verdict are computed by the database on the row it holds locked, so two
+workers taking the last token at the same moment cannot both get it (SQLite takes its write lock for the
+whole statement, PostgreSQL locks the conflicting row). No read-then-write race, one round trip.
+
+Times are wall-clock seconds (`time.time()`): processes on several hosts share them (NTP). A clock that
+steps back refills nothing. A bucket is useless once full again (`full_at`): such rows are purged at
+most once a minute by each process.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Double, String, case, delete, literal
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assistant.database import Base, Database
+from assistant.ratelimit import Rate
+
+PURGE_INTERVAL_S = 60.0
+
+
+class RateBucketRow(Base):
+    __tablename__ = "rate_limit_buckets"
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)  # "<kind>:<username>"
+    tokens: Mapped[float] = mapped_column(Double)
+    updated: Mapped[float] = mapped_column(Double)  # epoch seconds of the last take
+    full_at: Mapped[float] = mapped_column(Double, index=True)  # when the bucket is full again: purgeable
+    allowed: Mapped[bool] = mapped_column(Boolean)  # the verdict of the last take
+
+
+def _dialect_insert(name: str) -> Any:
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise ValueError(f"rate_limits.store 'database' supports SQLite and PostgreSQL, not {name}")
+    return insert
+
+
+class DatabaseBuckets:
+    """The `BucketStore` of several processes: one row per (kind, user) in `rate_limit_buckets`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._insert = _dialect_insert(database.engine.dialect.name)
+        self._next_purge = 0.0
+        self._purge_lock = threading.Lock()
+        database.create_schema()
+
+    def take(self, key: str, rate: Rate, now: float) -> float:
+        self._purge_now_and_then(now)
+        table = RateBucketRow.__table__
+        now_ = literal(now, Double)
+        elapsed = case((now_ > table.c.updated, now_ - table.c.updated), else_=literal(0.0, Double))
+        refilled_raw = table.c.tokens + elapsed * rate.per_second
+        refilled: ColumnElement[float] = case((refilled_raw > rate.capacity, literal(rate.capacity, Double)),
+                                              else_=refilled_raw)
+        allowed = refilled >= 1.0
+        tokens = case((allowed, refilled - 1.0), else_=refilled)
+        first = rate.capacity - 1.0  # a new bucket is full: the first take is always allowed (burst >= 1)
+        statement = self._insert(table).values(
+            key=key, tokens=first, updated=now, allowed=True,
+            full_at=now + (rate.capacity - first) / rate.per_second,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"tokens": tokens, "updated": now_, "allowed": allowed,
+                  "full_at": now_ + (rate.capacity - tokens) / rate.per_second},
+        ).returning(table.c.tokens, table.c.allowed)
+        with self._db.session() as session:
+            left, was_allowed = session.execute(statement).one()
+        return 0.0 if was_allowed else (1.0 - float(left)) / rate.per_second
+
+    def purge(self, now: float) -> int:
+        """Delete the buckets that are full again (the same as no bucket); returns how many."""
+        with self._db.session() as session:
+            result = session.execute(delete(RateBucketRow).where(RateBucketRow.full_at <= now))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def _purge_now_and_then(self, now: float) -> None:
+        with self._purge_lock:
+            if now < self._next_purge:
+                return
+            self._next_purge = now + PURGE_INTERVAL_S
+        self.purge(now)
