@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Double, String, case, delete, literal
+from sqlalchemy import Boolean, ColumnElement, Double, String, bindparam, case, delete, literal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.database import Base, Database
@@ -49,33 +49,37 @@ class DatabaseBuckets:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._insert = _dialect_insert(database.engine.dialect.name)
+        self._take = self._statement()
         self._next_purge = 0.0
         self._purge_lock = threading.Lock()
         database.create_schema()
 
     def take(self, key: str, rate: Rate, now: float) -> float:
         self._purge_now_and_then(now)
+        with self._db.engine.begin() as connection:
+            left, was_allowed = connection.execute(self._take, {
+                "key": key, "now": now, "per_second": rate.per_second, "capacity": float(rate.capacity),
+            }).one()
+        return 0.0 if was_allowed else (1.0 - float(left)) / rate.per_second
+
+    def _statement(self) -> Any:
+        """The take, built once with bound parameters (a statement built per call costs most of a take)."""
         table = RateBucketRow.__table__
-        now_ = literal(now, Double)
-        elapsed = case((now_ > table.c.updated, now_ - table.c.updated), else_=literal(0.0, Double))
-        refilled_raw = table.c.tokens + elapsed * rate.per_second
-        refilled: ColumnElement[float] = case((refilled_raw > rate.capacity, literal(rate.capacity, Double)),
-                                              else_=refilled_raw)
+        now, per_second = bindparam("now", type_=Double), bindparam("per_second", type_=Double)
+        capacity = bindparam("capacity", type_=Double)
+        elapsed = case((now > table.c.updated, now - table.c.updated), else_=literal(0.0, Double))
+        refilled_raw = table.c.tokens + elapsed * per_second
+        refilled: ColumnElement[float] = case((refilled_raw > capacity, capacity), else_=refilled_raw)
         allowed = refilled >= 1.0
         tokens = case((allowed, refilled - 1.0), else_=refilled)
-        first = rate.capacity - 1.0  # a new bucket is full: the first take is always allowed (burst >= 1)
-        statement = self._insert(table).values(
-            key=key, tokens=first, updated=now, allowed=True,
-            full_at=now + (rate.capacity - first) / rate.per_second,
-        )
-        statement = statement.on_conflict_do_update(
+        # A new bucket is full: its first take is always allowed (burst >= 1).
+        statement = self._insert(table).values(key=bindparam("key"), tokens=capacity - 1.0, updated=now,
+                                               allowed=True, full_at=now + 1.0 / per_second)
+        return statement.on_conflict_do_update(
             index_elements=[table.c.key],
-            set_={"tokens": tokens, "updated": now_, "allowed": allowed,
-                  "full_at": now_ + (rate.capacity - tokens) / rate.per_second},
+            set_={"tokens": tokens, "updated": now, "allowed": allowed,
+                  "full_at": now + (capacity - tokens) / per_second},
         ).returning(table.c.tokens, table.c.allowed)
-        with self._db.session() as session:
-            left, was_allowed = session.execute(statement).one()
-        return 0.0 if was_allowed else (1.0 - float(left)) / rate.per_second
 
     def purge(self, now: float) -> int:
         """Delete the buckets that are full again (the same as no bucket); returns how many."""
