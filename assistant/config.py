@@ -116,6 +116,9 @@ class DatabaseSettings(_Strict):
 class ServerSettings(_Strict):
     host: str = Field("127.0.0.1", description="Address the HTTP service listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes of `assistant serve` on that port. Each loads its own "
+        "embedding model and, with llm.backend llama-cpp, its own language model (memory per worker, README).")
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest request body accepted, in bytes (declared "
         "or streamed); larger ones get 413 before being read. The JSON APIs need a few kilobytes.")
