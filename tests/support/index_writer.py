@@ -1,4 +1,4 @@
-"""Another process writing into a data directory: `python -m tests.support.index_writer <data> <command> ...`.
+"""Another process writing into a data directory: `python -m tests.support.index_writer <data>`.
 
 Commands (one per line on stdin, run in order; each answers one line on stdout, "ok ..." or "error ..."):
     store <collection> <name> <text>       store (or replace) a document with one passage and its opening
@@ -7,7 +7,8 @@ Commands (one per line on stdin, run in order; each answers one line on stdout, 
     bulk <collection> <n>                  commit n generated documents of 200 passages (catalog only)
     lexical <collection>                   load the collection's BM25 index at the current generation
                                            (prints how many rebuilds this process did)
-It says "ok ready" once its knowledge base is open. Hashing embeddings (tests.fakes): the search cost and consistency do not depend on what vectors mean.
+It says "ok ready" once its knowledge base is open. Hashing embeddings (tests.fakes): consistency across
+processes does not depend on what the vectors mean.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
 from assistant.database import Database
-from assistant.knowledge import KnowledgeBase, StoredChunk, openings_key, opening_id
+from assistant.knowledge import KnowledgeBase, StoredChunk, opening_id, openings_key
 from assistant.lexical import LexicalIndex
 from tests.fakes import HashingEmbeddings
 
