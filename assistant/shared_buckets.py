@@ -34,13 +34,16 @@ class RateBucketRow(Base):
 
 
 def _dialect_insert(name: str) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO UPDATE (both spell it the same)."""
     if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        raise ValueError(f"rate_limits.store 'database' supports SQLite and PostgreSQL, not {name}")
-    return insert
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert
+    if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    raise ValueError(f"rate_limits.store 'database' supports SQLite and PostgreSQL, not {name}")
 
 
 class DatabaseBuckets:

@@ -52,11 +52,17 @@ def serve(
     except ConfigurationRefused as exc:
         raise fail(str(exc)) from exc
     count = workers or settings.server.workers
-    options = {"log_level": "info", "proxy_headers": True, "log_config": None, "access_log": False}
     if count == 1:
-        uvicorn.Server(uvicorn.Config(application, **options)).run(sockets=[sock])
+        uvicorn.Server(uvicorn_config(application)).run(sockets=[sock])
         return
-    serve_workers(uvicorn.Config(worker_factory(), factory=True, workers=count, **options), sock)
+    serve_workers(uvicorn_config(worker_factory(), factory=True, workers=count), sock)
+
+
+def uvicorn_config(app: Any, factory: bool = False, workers: int = 1) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(app, factory=factory, workers=workers, log_level="info", proxy_headers=True,
+                          log_config=None, access_log=False)
 
 
 def worker_factory() -> str:
