@@ -47,6 +47,11 @@ async def until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.01)
 
 
+def queued(gate: SharedModelGate) -> tuple[int, int]:
+    """(active, waiting) in the pool, every worker's."""
+    return gate._table.counts(time.time())
+
+
 async def hold(gate: ModelGate, release: asyncio.Event, log: list[str], name: str) -> None:
     async with gate.slot():
         log.append(name)
@@ -62,7 +67,7 @@ def test_the_slot_and_the_queue_are_the_pools(database: Database) -> None:
         await until(lambda: log == ["A"])
         two.check_room()  # the queue has room
         second = asyncio.create_task(hold(two, asyncio.Event(), log, "B"))
-        await until(lambda: two.stats.waiting == 1)
+        await until(lambda: queued(one) == (1, 1))  # its row written (stats count it a moment before)
         with pytest.raises(QueueFull):
             one.check_room()  # one active, one waiting on the other worker: full
         with pytest.raises(QueueFull):
@@ -77,7 +82,7 @@ def test_the_slot_and_the_queue_are_the_pools(database: Database) -> None:
         return log
 
     assert run(scenario) == ["A", "B"]
-    assert one._table.counts(time.time()) == (0, 0)
+    assert queued(one) == (0, 0)
 
 
 def test_arrival_order_holds_across_workers(database: Database) -> None:
@@ -120,16 +125,16 @@ def test_a_request_that_leaves_frees_its_place(database: Database) -> None:
         holder = asyncio.create_task(hold(one, release, log, "A"))
         await until(lambda: log == ["A"])
         waiter = asyncio.create_task(hold(two, asyncio.Event(), log, "B"))
-        await until(lambda: two.stats.waiting == 1)
+        await until(lambda: queued(one) == (1, 1))  # its row written (stats count it a moment before)
         waiter.cancel()  # the client went away
         await asyncio.gather(waiter, return_exceptions=True)
-        assert one._table.counts(time.time()) == (1, 0)
+        assert queued(one) == (1, 0)
         one.check_room()
         release.set()
         await holder
 
     run(scenario)
-    assert one._table.counts(time.time()) == (0, 0)
+    assert queued(one) == (0, 0)
 
 
 GENERATIONS = textwrap.dedent("""
