@@ -165,12 +165,15 @@ def test_a_users_rate_limit_holds_across_both_processes(deployment: Deployment, 
 def test_a_document_ingested_beside_them_is_found_through_both(deployment: Deployment, pair: tuple[str, str]) -> None:
     a, b = pair
     headers = deployment.bearer("agent4")
-    assert httpx.get(f"{b}/api/search", params={"q": "patinoire"}, headers=headers).json()["passages"] == []
+    assert httpx.get(f"{b}/api/search", params={"q": "patinoire"}, headers=headers,
+                     timeout=60).json()["passages"] == []
     deployment.ingest("patinoire.md", "# Patinoire municipale\n\nLa patinoire Végapolis ouvre le samedi de 14 h "
                       "à 18 h ; l'entrée coûte 6 euros et la location de patins 3 euros.\n")
     for url in (b, a):
+        started = time.monotonic()
         found = httpx.get(f"{url}/api/search", params={"q": "horaires de la patinoire le samedi"},
-                          headers=headers).json()
+                          headers=headers, timeout=120).json()
+        print(f"first search on {url} after the ingestion: {time.monotonic() - started:.1f} s")
         assert found["passages"][0]["source"] == "patinoire.md", url
         assert "Végapolis" in found["passages"][0]["text"]
 
