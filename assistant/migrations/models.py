@@ -16,6 +16,8 @@ MODEL_MODULES = (
     "assistant.conversations",
     "assistant.audit",
     "assistant.identity.sessions",
+    "assistant.shared_buckets",
+    "assistant.llm.shared_gate",
     "assistant.jobs.models",
 )
 
