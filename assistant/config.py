@@ -18,6 +18,7 @@ from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
 from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
+from assistant.admin.settings import AdminSettings
 from assistant.jobs.settings import JobsSettings
 from assistant.llm.settings import LLMSettings
 from assistant.settings_base import ConfigError as ConfigError
@@ -170,6 +171,7 @@ class Settings(_Strict):
     directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
     jobs: JobsSettings = Field(default_factory=JobsSettings)  # type: ignore[arg-type]
+    admin: AdminSettings = Field(default_factory=AdminSettings)
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

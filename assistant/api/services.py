@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.admin.ingestion import IngestionAdmin
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
@@ -30,6 +31,7 @@ class AppServices:
     limiter: RateLimiter
     access: AccessService
     downloads: DownloadService
+    ingestion_admin: IngestionAdmin
 
 
 def build_services(
@@ -48,4 +50,5 @@ def build_services(
                        settings.llm, settings.chat)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
-                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
+                       IngestionAdmin.for_runtime(runtime))
