@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from assistant.admin.settings import AdminSettings
 from assistant.auth_settings import AuthSettings, DirectorySettings
 from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
 from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
-from assistant.admin.settings import AdminSettings
 from assistant.jobs.settings import JobsSettings
 from assistant.llm.settings import LLMSettings
 from assistant.settings_base import ConfigError as ConfigError
