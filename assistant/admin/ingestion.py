@@ -53,8 +53,8 @@ class IngestionAdmin:
         with self._db.session() as session:
             counts = {name: (int(count), last) for name, count, last in session.execute(stats)}
         last_jobs: dict[str, JobStatus] = {}
-        for job in self._jobs().recent(500, INGEST):
-            last_jobs.setdefault(str(job.payload.get("collection")), job)
+        for recent in self._jobs().recent(500, INGEST):
+            last_jobs.setdefault(str(recent.payload.get("collection")), recent)
         rows = []
         for row in self._catalog.collections():
             count, last = counts.get(row.name, (0, None))

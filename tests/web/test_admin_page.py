@@ -27,6 +27,7 @@ from tests.support.dev_idp import DevIdp, dev_idp_unavailable_reason, start_dev_
 from tests.support.jobs import WorkerProcess, job_environment, running_worker, write_folder
 from tests.web.conftest import CHROMIUM
 from tests.web.helpers import has_no_horizontal_scroll
+from tests.web.test_accessibility import UNNAMED_CONTROLS
 
 pytestmark = pytest.mark.browser
 CLIENT_SECRET = "assistant-dev-secret"
@@ -136,7 +137,7 @@ def test_an_admin_ingests_follows_retries_and_cancels(admin_page: Page, admin_se
     assert failure.locator(".failure__reason").inner_text().strip() not in ("", "raison inconnue")
     row = page.locator("#collections-body tr", has=page.get_by_role("rowheader", name="urbanisme"))
     expect(row).to_contain_text("3")
-    assert has_no_horizontal_scroll(page)
+    assert has_no_horizontal_scroll(page) and page.evaluate(UNNAMED_CONTROLS) == []
     page.screenshot(path="/tmp/ui-admin.png", full_page=True)
 
     # Fixed on disk, then re-run: only that file, and it succeeds.
