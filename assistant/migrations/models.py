@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "assistant.audit",
     "assistant.identity.sessions",
     "assistant.jobs.models",
+    "assistant.shared_buckets",
+    "assistant.llm.shared_gate",
 )
 
 

@@ -5,7 +5,7 @@ huey's own queue tables (PostgreSQL: `jobs_queue_*`; SQLite: the separate file `
 by huey itself (`create table if not exists`) and left alone by the model comparisons.
 
 Revision ID: 0003_jobs
-Revises: 0002_drop_login_states
+Revises: 0003_shared_limits_admission (main's revision of the same day: one head)
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_jobs"
-down_revision = "0002_drop_login_states"
+down_revision = "0003_shared_limits_admission"
 branch_labels = None
 depends_on = None
 
