@@ -16,9 +16,9 @@ MODEL_MODULES = (
     "assistant.conversations",
     "assistant.audit",
     "assistant.identity.sessions",
-    "assistant.jobs.models",
     "assistant.shared_buckets",
     "assistant.llm.shared_gate",
+    "assistant.jobs.models",
 )
 
 

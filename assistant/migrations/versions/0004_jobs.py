@@ -4,8 +4,8 @@ finished, with its reason when it failed).
 huey's own queue tables (PostgreSQL: `jobs_queue_*`; SQLite: the separate file `jobs-queue.db`) are created
 by huey itself (`create table if not exists`) and left alone by the model comparisons.
 
-Revision ID: 0003_jobs
-Revises: 0003_shared_limits_admission (main's revision of the same day: one head)
+Revision ID: 0004_jobs
+Revises: 0003_shared_limits_admission
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_jobs"
+revision = "0004_jobs"
 down_revision = "0003_shared_limits_admission"
 branch_labels = None
 depends_on = None
