@@ -70,8 +70,9 @@ demo-corpus: $(STAMPS)/python $(STAMPS)/system
 
 # The demo corpus is the Métropole's public information (waste, pools, civil status...): every agent of
 # deploy/dev-idp/users.yaml may read it, whatever their group. A new collection must say so (--public).
+# --inline: no worker runs yet (`make run` starts one beside the service).
 ingest-demo: install
-	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --public --sync
+	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --public --sync --inline
 
 run: ingest-demo
 	deploy/run-dev.sh

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.admin.ingestion import IngestionAdmin
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
@@ -31,6 +32,7 @@ class AppServices:
     limiter: RateLimiter
     access: AccessService
     downloads: DownloadService
+    ingestion_admin: IngestionAdmin
 
 
 def build_services(
@@ -50,4 +52,5 @@ def build_services(
     limiter = build_rate_limiter(settings.rate_limits, runtime.database)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), limiter,
-                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
+                       IngestionAdmin.for_runtime(runtime))
