@@ -1,0 +1,226 @@
+"""`load_dataset`: one file into the catalogue, as a plain domain function (the CLI runs it now; a background
+job can call it as it is). Re-adding an unchanged file with the same card and readers is a no-op; a changed
+file is loaded into a new table file, and the catalogue switches to it in one commit."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from assistant.analysis.cards import CardError, ColumnInfo, DatasetCard
+from assistant.analysis.catalog import Dataset, DatasetCatalog
+from assistant.analysis.columns import type_column
+from assistant.analysis.inference import infer_card
+from assistant.analysis.reading import DatasetFileError, RawTable, column_keys, file_format, read_csv, read_sheet
+from assistant.analysis.warehouse import Warehouse
+
+Status = Literal["added", "replaced", "unchanged"]
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class DatasetAccessError(ValueError):
+    """The readers asked for are missing or contradict the dataset's; the message says what to pass."""
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    dataset: Dataset
+    status: Status
+    warnings: list[str] = field(default_factory=list)
+
+
+def dataset_name(path: Path, name: str | None = None) -> str:
+    candidate = name or column_keys([path.stem])[0]
+    candidate = candidate.lower()[:63]
+    if not _NAME.match(candidate):
+        raise DatasetFileError(f"invalid dataset name {candidate!r}: lowercase letters, digits and _, "
+                               "starting with a letter (63 at most)")
+    return candidate
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def card_hash(card: DatasetCard) -> str:
+    return hashlib.sha256(card.model_dump_json().encode()).hexdigest()
+
+
+def _readers(existing: Dataset | None, card: DatasetCard | None, groups: Sequence[str] | None,
+             public: bool, name: str) -> list[str]:
+    if public and groups:
+        raise DatasetAccessError("--public and --groups contradict each other: pass one of them")
+    wanted = [] if public else (sorted({g.strip().strip("/") for g in groups if g.strip("/ ")})
+                                if groups is not None else None)
+    if groups is not None and not public and not wanted:
+        raise DatasetAccessError("the list of groups is empty: name at least one group, or pass --public")
+    if existing is not None:
+        if wanted is None or wanted == existing.groups:
+            return existing.groups
+        raise DatasetAccessError(
+            f"dataset '{name}' is readable by {', '.join(existing.groups) or 'every analyst'}; adding a file does "
+            f"not change who may read it. Run `assistant datasets set-groups {name} ...` to change it")
+    if wanted is not None:
+        return wanted
+    if card is not None and card.public:
+        return []
+    raise DatasetAccessError(
+        f"dataset '{name}' is new: say who may read it with --groups g1,g2, or --public for every analyst "
+        "(a card may declare `public: true` for open data)")
+
+
+def load_dataset(catalog: DatasetCatalog, warehouse: Warehouse, path: Path, *, card: DatasetCard | None = None,
+                 name: str | None = None, groups: Sequence[str] | None = None, public: bool = False,
+                 max_file_mb: float = 2048) -> LoadOutcome:
+    """Raises DatasetFileError, CardError or DatasetAccessError, naming the file and the problem."""
+    if not path.is_file():
+        raise DatasetFileError(f"{path}: no such file")
+    if path.stat().st_size > max_file_mb * 1024 * 1024:
+        raise DatasetFileError(f"{path}: larger than analysis.max_file_mb ({max_file_mb:g} MB)")
+    fmt, name = file_format(path), dataset_name(path, name)
+    existing = catalog.get(name)
+    readers = _readers(existing, card, groups, public, name)
+    digest = file_hash(path)
+    given = card_hash(card) if card is not None else (existing.card_hash if existing else "")
+    if existing is not None and (existing.file_hash, existing.card_hash) == (digest, given) \
+            and existing.source_path == str(path.resolve()):
+        return LoadOutcome(existing, "unchanged")
+    if card is None and existing is not None and not existing.card.inferred:
+        card = existing.card  # a changed file keeps the card its admin completed
+    table_file, final_card, warnings = _write(warehouse, path, fmt, name, card)
+    rows, columns = warehouse.describe(table_file)
+    dataset = Dataset(name, readers, final_card, str(path.resolve()), fmt, digest, given, table_file, rows, columns,
+                      existing.version + 1 if existing else 1, datetime.now(UTC))
+    try:
+        replaced = catalog.save(dataset)
+    except BaseException:
+        warehouse.delete(table_file)
+        raise
+    if replaced:
+        warehouse.delete(replaced)
+    return LoadOutcome(catalog.get(name) or dataset, "replaced" if existing else "added", warnings)
+
+
+def _write(warehouse: Warehouse, path: Path, fmt: str, name: str,
+           card: DatasetCard | None) -> tuple[str, DatasetCard, list[str]]:
+    if fmt == "parquet":
+        table_file = warehouse.write_table(name, parquet=path)
+        _, columns = warehouse.describe(table_file)
+        keys = column_keys([c["name"] for c in columns])
+        warehouse.rename_columns(table_file, {c["name"]: k for c, k in zip(columns, keys, strict=True)
+                                              if c["name"] != k})
+        kinds = {k: "number" if any(t in c["type"] for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL")) else "text"
+                 for c, k in zip(columns, keys, strict=True)}
+        inferred = DatasetCard(title=path.stem, inferred=True, columns={
+            k: ColumnInfo(label=c["name"], type=kinds[k]) for c, k in zip(columns, keys, strict=True)})  # type: ignore[arg-type]
+        return table_file, _merged(card, inferred, keys), []
+    settings = card or DatasetCard()
+    if fmt == "csv":
+        raw = read_csv(path, settings.separator, settings.encoding, settings.header_rows)
+    else:
+        raw = read_sheet(path, "openpyxl" if fmt == "xlsx" else "odf", settings.sheet, settings.header_rows)
+    frame, final_card, warnings = typed_frame(raw, card, path.stem)
+    return warehouse.write_table(name, frame), final_card, warnings
+
+
+def _card_key(card: DatasetCard, keys: list[str], headers: list[str]) -> dict[str, str]:
+    """Card column names -> table keys: a card may name a column by its key or by its header in the file."""
+    by_header = dict(zip(headers, keys, strict=True))
+    mapping = {}
+    for name, info in card.columns.items():
+        key = name if name in keys else by_header.get(info.source_name or name) or by_header.get(name)
+        if key is None and not (card.code_from and name == card.code_from.column):
+            raise CardError(f"the card describes a column '{name}' that the file does not have "
+                            f"(columns: {', '.join(keys)})")
+        mapping[name] = key or name
+    for name in _referenced(card):
+        mapping.setdefault(name, name if name in keys else by_header.get(name, name))
+    return mapping
+
+
+def _referenced(card: DatasetCard) -> list[str]:
+    names = [card.code_column, card.name_column]
+    names += [part for i in card.indicators.values() for part in (i.numerator, i.denominator)]
+    if card.code_from is not None:
+        names += [card.code_from.departement, card.code_from.commune]
+    return [name for name in names if name]
+
+
+def typed_frame(raw: RawTable, card: DatasetCard | None, title: str) -> tuple[pd.DataFrame, DatasetCard, list[str]]:
+    keys = column_keys(raw.headers)
+    mapping = _card_key(card, keys, raw.headers) if card else {}
+    forced = {mapping[n]: info.type for n, info in (card.columns.items() if card else []) if info.type}
+    extra = frozenset(v.lower() for v in (card.missing_values if card else []))
+    frame, kinds, warnings = pd.DataFrame(index=raw.frame.index), {}, []
+    for index, key in enumerate(keys):
+        try:
+            typed = type_column(raw.frame[index], raw.headers[index] or key, forced.get(key), extra)
+        except ValueError as exc:
+            raise CardError(str(exc)) from exc
+        values = typed.values if typed.values.notna().any() else typed.values.astype("string")
+        frame[key], kinds[key] = values, typed.kind
+    if card is not None and card.code_from is not None:
+        frame, keys = _with_built_code(frame, keys, card, mapping), [*keys, card.code_from.column]
+        kinds[card.code_from.column] = "code"
+    inferred = infer_card(keys, [*raw.headers, ""][: len(keys)], [*raw.labels, ""][: len(keys)], kinds, frame, title)
+    return frame, _merged(_renamed(card, mapping), inferred, keys), warnings
+
+
+def _with_built_code(frame: pd.DataFrame, keys: list[str], card: DatasetCard, mapping: dict[str, str]) -> pd.DataFrame:
+    spec = card.code_from
+    assert spec is not None
+    for column in (spec.departement, spec.commune):
+        if (mapping.get(column) or column) not in keys:
+            raise CardError(f"code_from names a column '{column}' that the file does not have")
+    departement = frame[mapping.get(spec.departement, spec.departement)].astype("string").str[:2]
+    commune = frame[mapping.get(spec.commune, spec.commune)].astype("string").str.zfill(3)
+    frame[spec.column] = (departement + commune).astype(object)
+    return frame
+
+
+def _renamed(card: DatasetCard | None, mapping: dict[str, str]) -> DatasetCard | None:
+    if card is None:
+        return None
+    columns = {mapping.get(name, name): info for name, info in card.columns.items()}
+    indicators = {key: i.model_copy(update={"numerator": mapping.get(i.numerator, i.numerator),
+                                             "denominator": mapping.get(i.denominator, i.denominator)})
+                  for key, i in card.indicators.items()}
+    return card.model_copy(update={
+        "columns": columns, "indicators": indicators,
+        "code_column": mapping.get(card.code_column or "", card.code_column),
+        "name_column": mapping.get(card.name_column or "", card.name_column)})
+
+
+def _merged(card: DatasetCard | None, inferred: DatasetCard, keys: list[str]) -> DatasetCard:
+    """The admin's card, with every column of the table listed (types and labels inferred where it says none)."""
+    if card is None:
+        return inferred
+    columns = {}
+    for key in keys:
+        given, guessed = card.columns.get(key), inferred.column(key)
+        if given is None:
+            columns[key] = guessed
+        else:
+            columns[key] = given.model_copy(update={"type": given.type or guessed.type,
+                                                    "label": given.label or guessed.label})
+    merged = card.model_copy(update={"columns": columns, "inferred": False})
+    for field_name in ("code_column", "name_column"):
+        value = getattr(merged, field_name)
+        if value is not None and value not in keys:
+            raise CardError(f"the card's {field_name} '{value}' is not a column of the file")
+    for indicator_name, indicator in merged.indicators.items():
+        for part in (indicator.numerator, indicator.denominator):
+            if part not in keys:
+                raise CardError(f"indicator '{indicator_name}' uses a column '{part}' that the file does not have")
+    return merged
