@@ -77,6 +77,12 @@ class DatasetCard(_Card):
     encoding: str | None = None
     sheet: str | None = Field(None, description="XLSX/ODS: the sheet to read (default: the first).")
     missing_values: list[str] = Field(default_factory=list, description="Extra markers of a missing value.")
+    keep_rows: dict[str, list[str]] = Field(default_factory=dict, description="Only rows whose column holds one "
+                                            "of these values are loaded (e.g. commune_type: [COM]).")
+    merge_arrondissements: bool = Field(False, description="Paris, Marseille and Lyon given by municipal "
+                                        "arrondissement: load one row per city, summing its arrondissements.")
+    deduplicate_code: bool = Field(False, description="Keep only the first row of each code (a file that lists a "
+                                   "commune twice, once per postal code).")
     columns: dict[str, ColumnInfo] = Field(default_factory=dict)
     indicators: dict[str, Indicator] = Field(default_factory=dict)
     public: bool = Field(False, description="Open data: every analyst may read it when it is added without "

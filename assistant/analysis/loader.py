@@ -173,8 +173,58 @@ def typed_frame(raw: RawTable, card: DatasetCard | None, title: str) -> tuple[pd
     if card is not None and card.code_from is not None:
         frame, keys = _with_built_code(frame, keys, card, mapping), [*keys, card.code_from.column]
         kinds[card.code_from.column] = "code"
-    inferred = infer_card(keys, [*raw.headers, ""][: len(keys)], [*raw.labels, ""][: len(keys)], kinds, frame, title)
-    return frame, _merged(_renamed(card, mapping), inferred, keys), warnings
+    final = _merged(_renamed(card, mapping), infer_card(
+        keys, [*raw.headers, ""][: len(keys)], [*raw.labels, ""][: len(keys)], kinds, frame, title), keys)
+    frame = _kept_rows(frame, final, mapping, warnings)
+    return frame.reset_index(drop=True), final, warnings
+
+
+def _kept_rows(frame: pd.DataFrame, card: DatasetCard, mapping: dict[str, str], warnings: list[str]) -> pd.DataFrame:
+    for column, values in card.keep_rows.items():
+        key = mapping.get(column, column)
+        if key not in frame.columns:
+            raise CardError(f"keep_rows names a column '{column}' that the file does not have")
+        kept = frame[key].astype("string").isin([str(v) for v in values])
+        if not kept.all():
+            warnings.append(f"{int((~kept).sum())} rows left out: {key} not in {', '.join(map(str, values))}")
+        frame = frame[kept.fillna(False)]
+    code = card.code_column
+    if code is not None and card.merge_arrondissements:
+        frame = merge_arrondissements(frame, card, warnings)
+    if code is not None:
+        duplicated = frame[code].notna() & frame[code].duplicated(keep="first")
+        if duplicated.any() and card.deduplicate_code:
+            shown = ", ".join(sorted(set(frame.loc[duplicated, code].astype(str)))[:10])
+            warnings.append(f"{int(duplicated.sum())} repeated codes left out (first row kept): {shown}")
+            frame = frame[~duplicated]
+        elif duplicated.any():
+            warnings.append(f"{int(duplicated.sum())} codes of {code} appear more than once: totals over a "
+                            "territory would count them twice (set deduplicate_code: true in the card)")
+    return frame
+
+
+CITIES = {"75056": ("Paris", "75101", "75120"), "13055": ("Marseille", "13201", "13216"),
+          "69123": ("Lyon", "69381", "69389")}
+
+
+def merge_arrondissements(frame: pd.DataFrame, card: DatasetCard, warnings: list[str]) -> pd.DataFrame:
+    """One row per city for Paris, Marseille and Lyon: numbers summed over their municipal arrondissements."""
+    assert card.code_column is not None
+    codes = frame[card.code_column].astype("string")
+    parent = codes.copy()
+    for city, (_, first, last) in CITIES.items():
+        parent = parent.mask((codes >= first) & (codes <= last), city)
+    merged = parent != codes
+    if not merged.any():
+        return frame
+    rows = frame[merged].assign(**{card.code_column: parent[merged]})
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and card.column(c).additive]
+    cities = rows.groupby(card.code_column, sort=False).agg(
+        {c: ("sum" if c in numeric else "first") for c in frame.columns if c != card.code_column}).reset_index()
+    if card.name_column:
+        cities[card.name_column] = cities[card.code_column].map(lambda code: CITIES[code][0])
+    warnings.append(f"{int(merged.sum())} municipal arrondissements merged into Paris, Marseille and Lyon")
+    return pd.concat([frame[~merged], cities[frame.columns]], ignore_index=True)
 
 
 def _with_built_code(frame: pd.DataFrame, keys: list[str], card: DatasetCard, mapping: dict[str, str]) -> pd.DataFrame:

@@ -41,3 +41,10 @@ def singular(word: str) -> str:
 
 def stem_key(text: str) -> str:
     return " ".join(singular(word) for word in tokens(text))
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The words of `text` as written (case and accents kept), aligned with `tokens(text)`."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae"))
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return [word for word in _SEPARATORS.split(stripped) if word]
