@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from assistant.analysis.settings import AnalysisSettings
 from assistant.auth_settings import AuthSettings, DirectorySettings
 from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
@@ -164,6 +165,7 @@ class Settings(_Strict):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)  # type: ignore[arg-type]
     directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

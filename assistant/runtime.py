@@ -12,6 +12,7 @@ from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import RetrievalService
 
 if TYPE_CHECKING:
+    from assistant.analysis.service import AnalysisService
     from ingestion.pipeline import Ingestor
 
 
@@ -36,6 +37,12 @@ class Runtime:
     def retrieval(self) -> RetrievalService:
         return RetrievalService(self.knowledge, self.embeddings, self.settings.retrieval)
 
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        from assistant.analysis.factory import build_analysis
+
+        return build_analysis(self.settings, self.database)
+
     def ingestor(self) -> Ingestor:
         # Imported here: the parsers pull in heavy libraries that the chat service never needs.
         from ingestion.pipeline import Ingestor
@@ -43,6 +50,8 @@ class Runtime:
         return Ingestor(self.knowledge, self.embeddings, self.settings.ingestion)
 
     def close(self) -> None:
+        if "analysis" in self.__dict__:
+            self.analysis.close()
         if "retrieval" in self.__dict__:
             self.retrieval.close()
         if "knowledge" in self.__dict__:

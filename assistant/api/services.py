@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.analysis.factory import with_model
+from assistant.analysis.service import AnalysisService
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
@@ -30,6 +32,7 @@ class AppServices:
     limiter: RateLimiter
     access: AccessService
     downloads: DownloadService
+    analysis: AnalysisService
 
 
 def build_services(
@@ -48,4 +51,5 @@ def build_services(
                        settings.llm, settings.chat)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
-                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
+                       with_model(runtime.analysis, settings, model))
