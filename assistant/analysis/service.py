@@ -21,6 +21,8 @@ from assistant.analysis.settings import AnalysisSettings
 from assistant.analysis.spec import QuerySpec
 from assistant.analysis.sqlcheck import check_sql
 from assistant.analysis.sqlparts import Unanswerable
+from assistant.analysis.territory import KINDS
+from assistant.analysis.text import name_key
 from assistant.analysis.text_to_sql import TextToSql
 from assistant.analysis.warehouse import Warehouse
 from assistant.principal import Principal
@@ -57,6 +59,14 @@ class AnalysisService:
                     self._contexts.clear()
                 self._contexts[key] = build_context(datasets, self.warehouse, self.settings)
             return self._contexts[key]
+
+    def territories(self, principal: Principal, prefix: str, limit: int = 20) -> list[dict[str, str]]:
+        """Territories whose name starts with `prefix` (folded), for the query builder."""
+        key = name_key(prefix)
+        gazetteer = self.context(principal).gazetteer
+        found = [t for name, ts in gazetteer.names.items() if name.startswith(key) for t in ts]
+        found.sort(key=lambda t: (KINDS.index(t.kind), -gazetteer.population.get(t.code, 0), t.name))
+        return [{"kind": t.kind, "code": t.code, "name": t.name} for t in found[:limit]]
 
     # -- answering -----------------------------------------------------------------------------------------
     def ask(self, principal: Principal, question: str, render: bool = False) -> DataAnswer:
