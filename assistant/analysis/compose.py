@@ -105,16 +105,11 @@ class Composer:
             raise Unanswerable("Parmi quelles communes faut-il classer cette commune ? Précisez le territoire.")
         return departement
 
-    def _codes(self, territories: list[Territory]) -> set[str] | None:
-        codes: set[str] = set()
-        for territory in territories:
-            members = self.gazetteer.communes_of(territory)
-            if members is None:
-                return None
-            codes |= members
-        return codes
+    def _codes(self, territories: list[Territory]) -> list[set[str] | None]:
+        """The communes of each territory (None: every commune): a table must cover each of them."""
+        return [self.gazetteer.communes_of(territory) for territory in territories]
 
-    def _source(self, measure: Measure, year: int | None, codes: set[str] | None, prefer: str | None) -> Source:
+    def _source(self, measure: Measure, year: int | None, codes: list[set[str] | None], prefer: str | None) -> Source:
         years = [year] if year is not None else sorted(measure.years, reverse=True) or [None]
         if year is not None and measure.years and year not in measure.years:
             raise Unanswerable(
@@ -122,7 +117,7 @@ class Composer:
                 f"{', '.join(str(y) for y in measure.years)}).", f"« {measure.label} » pour l'année demandée")
         for candidate_year in years:
             candidates = [s for s in measure.sources_for(candidate_year) if s.dataset in self.semantics.geo]
-            covering = [s for s in candidates if self._covers(s.dataset, codes)]
+            covering = [s for s in candidates if all(self._covers(s.dataset, c) for c in codes)]
             if covering:
                 return min(covering, key=lambda s: (s.dataset != prefer, self._size(s.dataset), s.dataset))
         raise Unanswerable(

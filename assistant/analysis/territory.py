@@ -116,8 +116,8 @@ class Gazetteer:
             candidates = self.names.get(key)
             if not candidates:
                 continue
-            if end - start == 1 and key in self.common_words and not written[start][:1].isupper():
-                continue
+            if end - start == 1 and key in self.common_words and (start == 0 or not written[start][:1].isupper()):
+                continue  # « rang », « ville », « y »: communes too, but only a capitalised word inside a sentence
             return self._choose(folded, start, end, candidates)
         return None
 
