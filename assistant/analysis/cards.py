@@ -90,7 +90,7 @@ class DatasetCard(_Card):
     inferred: bool = Field(False, description="True while the card was inferred and not completed by an admin.")
 
     def column(self, name: str) -> ColumnInfo:
-        return self.columns.get(name) or ColumnInfo()
+        return self.columns.get(name) or ColumnInfo.model_validate({})
 
     def with_role(self, role: str) -> str | None:
         return next((name for name, info in self.columns.items() if info.role == role), None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from assistant.analysis.semantics import GeoTable, Measure, Semantics, Source
 from assistant.analysis.spec import QuerySpec
 from assistant.analysis.sqlparts import Filters, Unanswerable, column, ident, literal, value_expression
-from assistant.analysis.territory import Gazetteer, Territory
+from assistant.analysis.territory import Gazetteer, Kind, Territory
 from assistant.analysis.wording import per_capita_words
 
 _FULL_COVERAGE = 0.98
@@ -95,8 +95,9 @@ class Composer:
         if len(territories) > 1:
             return territories[1]
         commune = territories[0]
-        for kind in ("epci", "departement"):
-            home = self.gazetteer.home_territory(kind)  # type: ignore[arg-type]
+        kinds: tuple[Kind, ...] = ("epci", "departement")
+        for kind in kinds:
+            home = self.gazetteer.home_territory(kind)
             if home is not None and commune.code in (self.gazetteer.communes_of(home) or set()):
                 return home
         departement = self.gazetteer.get("departement", commune.code[:3] if commune.code.startswith("97")
@@ -110,7 +111,7 @@ class Composer:
         return [self.gazetteer.communes_of(territory) for territory in territories]
 
     def _source(self, measure: Measure, year: int | None, codes: list[set[str] | None], prefer: str | None) -> Source:
-        years = [year] if year is not None else sorted(measure.years, reverse=True) or [None]
+        years: list[int | None] = [year] if year is not None else [*sorted(measure.years, reverse=True)] or [None]
         if year is not None and measure.years and year not in measure.years:
             raise Unanswerable(
                 f"Le catalogue n'a pas « {measure.label} » pour l'année demandée (années disponibles : "
@@ -204,7 +205,8 @@ class Composer:
             if spec.share:
                 columns.append(OutputColumn("Part (%)", "share", "%", 1))
             if mapped:
-                columns += [OutputColumn("Code Insee", "code"), OutputColumn("Latitude", "lat", "degrés", 5), OutputColumn("Longitude", "lng", "degrés", 5)]
+                columns += [OutputColumn("Code Insee", "code"), OutputColumn("Latitude", "lat", "degrés", 5),
+                            OutputColumn("Longitude", "lng", "degrés", 5)]
             limit = f" LIMIT {int(spec.limit)}" if spec.limit else ""
             sql = head + (f"SELECT {self._select(columns)} FROM ranked{condition} "
                           f"ORDER BY {key} {direction} NULLS LAST, label_{limit}")

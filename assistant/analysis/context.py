@@ -19,10 +19,11 @@ from assistant.analysis.territory import Gazetteer
 from assistant.analysis.text import fold, tokens
 from assistant.analysis.warehouse import Warehouse
 
-_QUESTION_WORDS = frozenset(
-    "quelle quelles quel quels combien population taux part densite carte rang moins plus classement nombre "
-    "evolution commune communes habitants ville villes metropole france region departement total somme moyenne "
-    "liste top compare comparaison entre depuis ont compte place position".split())
+_QUESTION_WORDS = frozenset({
+    "quelle", "quelles", "quel", "quels", "combien", "population", "taux", "part", "densite", "carte", "rang",
+    "moins", "plus", "classement", "nombre", "evolution", "commune", "communes", "habitants", "ville", "villes",
+    "metropole", "france", "region", "departement", "total", "somme", "moyenne", "liste", "top", "compare",
+    "comparaison", "entre", "depuis", "ont", "compte", "place", "position"})
 
 
 @dataclass

@@ -13,8 +13,8 @@ from openpyxl.styles import Font
 from assistant.analysis.answers import DataAnswer
 from assistant.analysis.charts import render_png
 
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "png": "image/png"}
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "png": "image/png",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 class NothingToExport(ValueError):

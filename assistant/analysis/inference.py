@@ -49,11 +49,11 @@ def infer_card(keys: list[str], headers: list[str], labels: list[str], kinds: di
         role = _role(key, header, label, kind, frame[key])
         year = _YEAR.search(f"{header} {label}")
         numeric = kind in ("integer", "number") and role is None
-        columns[key] = ColumnInfo(
-            label=label or header, type=kind, role=role,  # type: ignore[arg-type]
-            year=int(year.group(1)) if year and numeric else None,
-            measure=_measure(key) if numeric else None, source_name=header if header != key else "")
-    card = DatasetCard(title=title, columns=columns, inferred=True)
+        columns[key] = ColumnInfo.model_validate({
+            "label": label or header, "type": kind, "role": role,
+            "year": int(year.group(1)) if year and numeric else None,
+            "measure": _measure(key) if numeric else None, "source_name": header if header != key else ""})
+    card = DatasetCard.model_validate({"title": title, "columns": columns, "inferred": True})
     return _with_geography(card)
 
 

@@ -5,10 +5,10 @@ file is loaded into a new table file, and the catalogue switches to it in one co
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -122,10 +122,11 @@ def _write(warehouse: Warehouse, path: Path, fmt: str, name: str,
                                               if c["name"] != k})
         kinds = {k: "number" if any(t in c["type"] for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL")) else "text"
                  for c, k in zip(columns, keys, strict=True)}
-        inferred = DatasetCard(title=path.stem, inferred=True, columns={
-            k: ColumnInfo(label=c["name"], type=kinds[k]) for c, k in zip(columns, keys, strict=True)})  # type: ignore[arg-type]
+        inferred = DatasetCard.model_validate({"title": path.stem, "inferred": True, "columns": {
+            k: ColumnInfo.model_validate({"label": c["name"], "type": kinds[k]})
+            for c, k in zip(columns, keys, strict=True)}})
         return table_file, _merged(card, inferred, keys), []
-    settings = card or DatasetCard()
+    settings = card or DatasetCard.model_validate({})
     if fmt == "csv":
         raw = read_csv(path, settings.separator, settings.encoding, settings.header_rows)
     else:
@@ -162,7 +163,7 @@ def typed_frame(raw: RawTable, card: DatasetCard | None, title: str) -> tuple[pd
     mapping = _card_key(card, keys, raw.headers) if card else {}
     forced = {mapping[n]: info.type for n, info in (card.columns.items() if card else []) if info.type}
     extra = frozenset(v.lower() for v in (card.missing_values if card else []))
-    frame, kinds, warnings = pd.DataFrame(index=raw.frame.index), {}, []
+    frame, kinds, warnings = pd.DataFrame(index=raw.frame.index), {}, list[str]()
     for index, key in enumerate(keys):
         try:
             typed = type_column(raw.frame[index], raw.headers[index] or key, forced.get(key), extra)

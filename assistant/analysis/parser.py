@@ -7,10 +7,27 @@ commune, communes whose value passes a threshold, count, rank."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.analysis.cues import (
-    ABOVE, BREAKDOWN, DECLINE, DOWN, EVOLUTION, MAP, RANK, RANKING, RELATIVE, SHARE, UNITS_AFTER_NUMBER, UP,
-    WORD_NUMBERS, Number, contains, extract_numbers, follows, number_index,
+    ABOVE,
+    BREAKDOWN,
+    DECLINE,
+    DOWN,
+    EVOLUTION,
+    MAP,
+    RANK,
+    RANKING,
+    RELATIVE,
+    SHARE,
+    UNITS_AFTER_NUMBER,
+    UP,
+    WORD_NUMBERS,
+    Number,
+    contains,
+    extract_numbers,
+    follows,
+    number_index,
 )
 from assistant.analysis.departements import DEPARTEMENTS
 from assistant.analysis.semantics import Semantics
@@ -20,6 +37,7 @@ from assistant.analysis.territory import FRANCE, Gazetteer, Mention, Territory
 from assistant.analysis.text import raw_tokens, singular, tokens
 from assistant.analysis.wording import PER_CAPITA
 
+Order = Literal["asc", "desc"]
 _MAX_PHRASE = 6
 _HOME_EPCI = frozenset({"metropole", "agglomeration", "agglo", "intercommunalite", "intercommunalites", "epci",
                         "communaute"})
@@ -49,7 +67,7 @@ class _Reading:
     used: list[bool]
 
     def free(self, start: int, end: int) -> bool:
-        return 0 <= start and end <= len(self.words) and not any(self.used[start:end])
+        return start >= 0 and end <= len(self.words) and not any(self.used[start:end])
 
     def take(self, start: int, end: int) -> None:
         for index in range(start, end):
@@ -98,8 +116,8 @@ class QuestionParser:
             territory: Territory | None = None
             if word in _HOME_EPCI and determined:
                 territory = self.gazetteer.home_territory("epci")
-            elif word == "ville" and determined or word == "commune" and index > 0 and words[index - 1] in (
-                    "notre", "cette", "votre"):
+            elif (word == "ville" and determined) or (word == "commune" and index > 0 and words[index - 1] in (
+                    "notre", "cette", "votre")):
                 territory = self.gazetteer.home_territory("commune")
             elif word == "departement" and determined and words[index + 1: index + 2] not in (["de"], ["du"], ["d"]):
                 territory = self.gazetteer.home_territory("departement")
@@ -231,7 +249,8 @@ class QuestionParser:
             territories = scopes[:1] or [self.gazetteer.default_scope()]
         elif share and len(territories) == 1:
             territories = [territories[0], self.gazetteer.default_scope()]
-        relative = evolution and (reading.has(*RELATIVE, "pourcent") or bool(condition and _percent(condition, reading)))
+        relative = evolution and (reading.has(*RELATIVE, "pourcent")
+                                  or bool(condition and _percent(condition, reading)))
         return QuerySpec(
             measure=measure, year=year, from_year=from_year, change="relative" if relative else "absolute",
             per_capita=per_capita, territories=[TerritoryRef(kind=t.kind, code=t.code) for t in _unique(territories)],
@@ -248,7 +267,8 @@ class QuestionParser:
         raise NotUnderstood("Je n'ai reconnu dans la question aucune donnée du catalogue.",
                             "reformulez avec le nom d'une donnée (population, ménages, taux de chômage...)")
 
-    def _years(self, measure: str, years: list[int], evolution: bool, reading: _Reading) -> tuple[int | None, int | None]:
+    def _years(self, measure: str, years: list[int], evolution: bool,
+               reading: _Reading) -> tuple[int | None, int | None]:
         available = self.semantics.measures[measure].years
         if not evolution:
             return (years[-1] if years else None), None
@@ -262,7 +282,7 @@ class QuestionParser:
         return None, available[0]
 
     @staticmethod
-    def _order(reading: _Reading, evolution: bool) -> tuple[str | None, bool]:
+    def _order(reading: _Reading, evolution: bool) -> tuple[Order | None, bool]:
         words = reading.words
         for index, word in enumerate(words):
             if reading.used[index] or word not in ("plus", "moins"):

@@ -38,13 +38,13 @@ class CheckedSql:
     tables: list[str]  # catalogue tables read, sorted
 
 
-def _function_name(node: exp.Expression) -> str:
+def _function_name(node: exp.Func) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
     return node.sql_name().lower() if isinstance(node, exp.Func) else ""
 
 
-def _check_function(node: exp.Expression) -> None:
+def _check_function(node: exp.Func) -> None:
     name = _function_name(node)
     if isinstance(node, _FORBIDDEN_FUNCTION_CLASSES) or name in _FORBIDDEN_FUNCTIONS or \
             name.startswith(_FORBIDDEN_PREFIXES) or name.endswith(_FORBIDDEN_SUFFIXES):

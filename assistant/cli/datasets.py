@@ -34,8 +34,10 @@ def _service() -> AnalysisService:
 @datasets_app.command("add")
 def add(
     paths: Annotated[list[Path], typer.Argument(help="Files to load (CSV, XLSX, ODS, Parquet).")],
-    cards: Annotated[Path | None, typer.Option("--cards", help="Folder of cards: FILE.csv takes DIR/FILE.yaml.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Dataset name (one file only; default: the file's).")] = None,
+    cards: Annotated[Path | None, typer.Option(
+        "--cards", help="Folder of cards: FILE.csv takes DIR/FILE.yaml.")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Dataset name (one file only; default: the file's).")] = None,
     groups: Annotated[str | None, typer.Option("--groups", help="Groups that may read it (g1,g2).")] = None,
     public: Annotated[bool, typer.Option("--public", help="Every analyst may read it.")] = False,
 ) -> None:
@@ -164,4 +166,5 @@ def _print(payload: dict[str, object]) -> None:
         console.print(table)
         console.print(f"[dim]SQL : {payload['sql']}[/]", highlight=False)
     for source in payload["datasets"]:  # type: ignore[attr-defined]
-        console.print(f"[dim]Source : {source['title']} — {source['vintage']} — {source['licence']}[/]", highlight=False)
+        console.print(f"[dim]Source : {source['title']} — {source['vintage']} — {source['licence']}[/]",
+                      highlight=False)

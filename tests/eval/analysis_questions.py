@@ -57,7 +57,8 @@ def comp(insee: Insee, column: str) -> Callable[[str], Any]:
     return value
 
 
-def rate(insee: Insee, numerator: str, denominator: str, scale: float = 100, decimals: int = 1) -> Callable[[str], float]:
+def rate(insee: Insee, numerator: str, denominator: str, scale: float = 100,
+         decimals: int = 1) -> Callable[[str], float]:
     return lambda code: insee.rate({code}, numerator, denominator, scale, decimals)
 
 
@@ -155,14 +156,17 @@ def _questions() -> list[Question]:
         q("evolution", "Quelles communes de la métropole ont le plus gagné d'habitants depuis 2015 ?",
           lambda i: evolution_ranking(i, 2022, 5)),
         q("evolution", "Évolution de la population de Dijon entre 2015 et 2021",
-          lambda i: [evolution_row("Dijon", *[int(i.comparateur.loc["21231", f"population_{y}"]) for y in (2015, 2021)])]),
+          lambda i: [evolution_row("Dijon", *[int(i.comparateur.loc["21231", f"population_{y}"])
+                                              for y in (2015, 2021)])]),
         q("evolution", "Comment a évolué la population de la métropole depuis 2015 ?",
-          lambda i: [evolution_row(METRO_NAME, int(i.comp(i.metro_codes, "population_2015")), i.pop2022(i.metro_codes))]),
+          lambda i: [evolution_row(METRO_NAME, int(i.comp(i.metro_codes, "population_2015")),
+                                   i.pop2022(i.metro_codes))]),
         q("evolution", "Évolution de la population de Chenôve entre 2015 et 2022",
           lambda i: [evolution_row("Chenôve", int(i.comparateur.loc["21166", "population_2015"]), pop(i)("21166"))]),
         q("evolution", "Quelles communes de la métropole ont perdu le plus d'habitants entre 2015 et 2021 ?",
           lambda i: evolution_ranking(i, 2021, 5, descending=False)),
-        q("evolution", "Les 3 communes de la métropole dont la population a le plus progressé en pourcentage depuis 2015",
+        q("evolution",
+          "Les 3 communes de la métropole dont la population a le plus progressé en pourcentage depuis 2015",
           lambda i: evolution_ranking(i, 2022, 3, relative=True)),
         q("evolution", "Évolution de la population de la Côte-d'Or entre 2015 et 2021",
           lambda i: [evolution_row(DEP_NAME, int(i.comp(i.dep21_codes, "population_2015")),

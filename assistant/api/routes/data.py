@@ -111,7 +111,8 @@ def readable_dataset(name: str, user: Analyst, services: Services) -> dict[str, 
 
 @router.get("/api/data/vocabulary", summary="Measures and territories for the query builder (readable data only)")
 def vocabulary(user: Analyst, services: Services,
-               q: Annotated[str, Query(max_length=100, description="Territory names starting so.")] = "") -> dict[str, Any]:
+               q: Annotated[str, Query(max_length=100, description="Territory names starting so.")] = "",
+               ) -> dict[str, Any]:
     context = services.analysis.context(user)
     measures = [{"key": m.key, "label": m.label, "unit": m.unit, "years": m.years}
                 for m in sorted(context.semantics.measures.values(), key=lambda m: m.label)]
