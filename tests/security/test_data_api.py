@@ -74,7 +74,7 @@ def test_the_groups_analyst_gets_the_figure_and_its_sources(data_app: DataApp) -
     answer = _ask(data_app, "nadia.lefebvre", question=QUESTION)
     assert answer["rows"] == [["Démoville", int(SECRET_FIGURE)]]
     assert answer["datasets"][0]["name"] == "subventions"
-    assert SECRET_FIGURE.replace("5432", " 432") in answer["narrative"].replace(" ", " ")
+    assert "8 765 432" in answer["narrative"].replace("\u202f", " ")
 
 
 def test_another_analyst_never_sees_the_dataset(data_app: DataApp) -> None:
