@@ -5,6 +5,7 @@ file is loaded into a new table file, and the catalogue switches to it in one co
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pandas as pd
 
 from assistant.analysis.cards import CardError, ColumnInfo, DatasetCard
@@ -36,12 +38,21 @@ class LoadOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1)
+def _reserved_words() -> frozenset[str]:
+    rows = duckdb.connect(":memory:").execute(
+        "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()
+    return frozenset(str(row[0]).lower() for row in rows)
+
+
 def dataset_name(path: Path, name: str | None = None) -> str:
     candidate = name or column_keys([path.stem])[0]
     candidate = candidate.lower()[:63]
     if not _NAME.match(candidate):
         raise DatasetFileError(f"invalid dataset name {candidate!r}: lowercase letters, digits and _, "
                                "starting with a letter (63 at most)")
+    if candidate in _reserved_words():
+        raise DatasetFileError(f"{path}: '{candidate}' is an SQL keyword and cannot name a dataset: pass --name")
     return candidate
 
 

@@ -111,6 +111,8 @@ def _per_commune(composed: Composed, rows: list[list[Any]]) -> str:
 def _item(row: list[Any], columns: list[OutputColumn], key_role: str) -> str:
     name = _cell(row, columns, "territory")
     value = _value(row, columns, key_role, sign=key_role.startswith("change"))
+    if key_role.startswith("change"):
+        value = f"{_value(row, columns, 'change', sign=True)}, {_value(row, columns, 'change_pct', sign=True)}"
     ranked = "rank" in {c.role for c in columns}
     share = f", {_value(row, columns, 'share')} du total" if "share" in {c.role for c in columns} else ""
     return f"{_cell(row, columns, 'rank')}. {name} ({value}{share})" if ranked else f"{name} ({value}{share})"

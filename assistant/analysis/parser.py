@@ -50,7 +50,8 @@ _STOP_SUBJECT = frozenset({"a", "au", "aux", "dans", "en", "pour", "sur", "par",
 
 
 class NotUnderstood(Unanswerable):
-    """The parser found no question it knows how to compute (the query builder, or a capable model, may)."""
+    """The parser found no measure of the catalogue in the question (the query builder, or a capable model, may
+    still answer it); the message says what was looked for."""
 
 
 @dataclass
@@ -262,7 +263,7 @@ class QuestionParser:
             return "population" if "population" in self.semantics.measures else next(iter(self.semantics.measures))
         subject = self._subject(reading)
         if subject:
-            raise Unanswerable(f"Le catalogue de données ne contient rien sur « {subject} ».",
+            raise NotUnderstood(f"Le catalogue de données ne contient rien sur « {subject} ».",
                                f"un jeu de données donnant « {subject} » par commune (avec son code Insee)")
         raise NotUnderstood("Je n'ai reconnu dans la question aucune donnée du catalogue.",
                             "reformulez avec le nom d'une donnée (population, ménages, taux de chômage...)")
