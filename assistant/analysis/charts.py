@@ -50,7 +50,7 @@ def _bar(composed: Composed, frame: pd.DataFrame) -> alt.Chart:
     label = next(c.label for c in composed.columns if c.role == "territory")
     value = _key(composed)
     return alt.Chart(frame).mark_bar(color="#000091").encode(
-        x=alt.X(f"{value}:Q", title=value), y=alt.Y(f"{label}:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=value), y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         tooltip=[label, value]).properties(width=_WIDTH, height=min(_HEIGHT * 2, max(60, 22 * len(frame))))
 
 
@@ -96,10 +96,10 @@ def _choropleth(frame: pd.DataFrame, value: str, geojson: Path, code_property: s
 def render_svg(spec: dict[str, Any]) -> str:
     import vl_convert
 
-    return str(vl_convert.vegalite_to_svg(spec["vega_lite"]))
+    return str(vl_convert.vegalite_to_svg(spec["vega_lite"], format_locale="fr-FR"))
 
 
 def render_png(spec: dict[str, Any], scale: float = 2) -> bytes:
     import vl_convert
 
-    return bytes(vl_convert.vegalite_to_png(spec["vega_lite"], scale=scale))
+    return bytes(vl_convert.vegalite_to_png(spec["vega_lite"], scale=scale, format_locale="fr-FR"))
