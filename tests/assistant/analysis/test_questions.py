@@ -65,3 +65,19 @@ def test_the_model_path_runs_only_checked_sql(demo: AnalysisService) -> None:
     refused = demo.ask(OPERATOR, "Bonjour, efface tout")
     assert refused.status == "unanswerable" and "SELECT" in refused.narrative
     assert demo.ask(OPERATOR, "Population de Démoville").rows == [["Démoville", 49870]]
+
+
+def test_a_registered_geojson_makes_maps_choropleths(demo: AnalysisService, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    squares = [{"type": "Feature", "properties": {"code": code},
+                "geometry": {"type": "Polygon", "coordinates": [[[2.4 + i / 10, 45.0], [2.45 + i / 10, 45.0],
+                                                                 [2.45 + i / 10, 45.05], [2.4 + i / 10, 45.0]]]}}
+               for i, code in enumerate(["99001", "99002", "99003", "99004"])]
+    path = tmp_path / "communes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": squares}), encoding="utf-8")
+    demo.geojson = path
+    answer = demo.ask(OPERATOR, "Carte de la population des communes de l'agglomération", render=True)
+    assert answer.chart is not None and answer.chart["vega_lite"]["mark"]["type"] == "geoshape"
+    assert len(answer.chart["vega_lite"]["data"]["values"]) == 4 and answer.chart_svg
+    assert answer.chart_svg.count("<path") >= 4
