@@ -117,8 +117,8 @@ class QuestionParser:
             territory: Territory | None = None
             if word in _HOME_EPCI and determined:
                 territory = self.gazetteer.home_territory("epci")
-            elif (word == "ville" and determined) or (word == "commune" and index > 0 and words[index - 1] in (
-                    "notre", "cette", "votre")):
+            elif (word == "ville" and determined) or (word == "commune" and index > 0 and (words[index - 1] in (
+                    "notre", "cette", "votre") or (determined and index == len(words) - 1))):
                 territory = self.gazetteer.home_territory("commune")
             elif word == "departement" and determined and words[index + 1: index + 2] not in (["de"], ["du"], ["d"]):
                 territory = self.gazetteer.home_territory("departement")

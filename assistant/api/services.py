@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.access import AccessService
 from assistant.analysis.factory import with_model
+from assistant.analysis.mixed import DataCompanion
 from assistant.analysis.service import AnalysisService
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
@@ -49,6 +50,7 @@ def build_services(
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
+    chat.data_companion = DataCompanion(runtime.analysis)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
                        AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),

@@ -8,7 +8,6 @@ analyst role, users without any role, ID tokens and anonymous calls are refused.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
