@@ -112,6 +112,10 @@ class DatabaseSettings(_Strict):
         None, description="SQLAlchemy URL of the relational store (e.g. postgresql+psycopg://...). Empty: "
         "SQLite file `assistant.db` in the data directory.")
     echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+    migrate_on_start: bool = Field(
+        True, description="Apply pending schema migrations when the service (or a command) opens the database. "
+        "Off: refuse to start while the database is behind, naming `assistant db upgrade` (for a DBA who "
+        "migrates by hand, after a backup).")
 
 
 class ServerSettings(_Strict):

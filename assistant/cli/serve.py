@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 
 from assistant.cli.app import app, fail, settings_or_exit
+from assistant.config import Settings
+from assistant.migrations.errors import SchemaError
+from assistant.runtime import Runtime
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -29,6 +32,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def prepare_schema(settings: Settings) -> None:
+    """Migrations applied (or, with `database.migrate_on_start` off, the database checked) before any model
+    loads: a database that is behind or unusable is said at once, and the service does not start."""
+    runtime = Runtime(settings)
+    try:
+        runtime.database.create_schema()
+    except SchemaError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        runtime.close()
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default: server.host).")] = None,
@@ -44,6 +59,7 @@ def serve(
     settings = settings_or_exit()
     sock = listening_socket(host or settings.server.host, port or settings.server.port)
     configure_json_logging(settings.data_path)
+    prepare_schema(settings)
     try:
         application = create_app(settings)
     except ConfigurationRefused as exc:
