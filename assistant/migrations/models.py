@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "assistant.conversations",
     "assistant.audit",
     "assistant.identity.sessions",
+    "assistant.analysis.catalog",
 )
 
 
