@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -71,40 +72,38 @@ def _synthetic(folder: Path, rows: int) -> Path:
     return path
 
 
-def _floor(service: AnalysisService, sql: str, repeat: int) -> float:
-    """DuckDB alone: the same SQL on a connection that attaches the same table files, warm."""
+def _floor_connection(service: AnalysisService) -> duckdb.DuckDBPyConnection:
+    """DuckDB alone: a plain connection that attaches the same table files under the same names."""
     connection = duckdb.connect(":memory:")
     for index, dataset in enumerate(service.catalog.datasets()):
         connection.execute(f"ATTACH '{service.warehouse.folder / dataset.table_file}' AS f{index} (READ_ONLY)")
         connection.execute(f'CREATE VIEW "{dataset.name}" AS SELECT * FROM f{index}.main.{TABLE}')
-    connection.execute(sql).fetchall()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        connection.execute(sql).fetchall()
-        times.append((time.perf_counter() - started) * 1000)
-    connection.close()
-    return statistics.median(times)
+    return connection
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
 
 
 def _measure(service: AnalysisService, questions: list[str], repeat: int) -> dict[str, object]:
+    """Answer and floor timed alternately (the machine's load drifts: both see the same moments)."""
     operator, results = Principal.operator(), []
+    floor = _floor_connection(service)
     for question in questions:
         first = service.ask(operator, question)
         assert first.status == "answered", (question, first.narrative)
-        times = []
+        floor.execute(first.sql).fetchall()
+        answers, floors = [], []
         for _ in range(repeat):
-            started = time.perf_counter()
-            service.ask(operator, question)
-            times.append((time.perf_counter() - started) * 1000)
-        floor = _floor(service, first.sql, repeat)
-        render = 0.0
-        if first.chart is not None:
-            started = time.perf_counter()
-            render_svg(first.chart)
-            render = (time.perf_counter() - started) * 1000
-        results.append({"question": question, "answer_ms": statistics.median(times), "floor_ms": floor,
-                        "overhead_ms": statistics.median(times) - floor, "render_ms": render})
+            answers.append(_timed(lambda q=question: service.ask(operator, q)))
+            floors.append(_timed(lambda sql=first.sql: floor.execute(sql).fetchall()))
+        render = _timed(lambda chart=first.chart: render_svg(chart)) if first.chart is not None else 0.0
+        answer_ms, floor_ms = statistics.median(answers), statistics.median(floors)
+        results.append({"question": question, "answer_ms": answer_ms, "floor_ms": floor_ms,
+                        "overhead_ms": answer_ms - floor_ms, "render_ms": render})
+    floor.close()
     overheads = sorted(r["overhead_ms"] for r in results)
     return {"questions": results, "answer_p50_ms": statistics.median(r["answer_ms"] for r in results),
             "floor_p50_ms": statistics.median(r["floor_ms"] for r in results),

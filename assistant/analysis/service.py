@@ -38,11 +38,20 @@ class AnalysisService:
         self.catalog, self.warehouse, self.settings = catalog, warehouse, settings
         self.text_to_sql, self.geojson = text_to_sql, geojson
         self._contexts: dict[tuple[object, ...], AnswerContext] = {}
+        self._catalogue: tuple[tuple[int, int, str], list[Dataset]] | None = None
         self._lock = threading.Lock()
 
     # -- what a user may read ------------------------------------------------------------------------------
     def readable(self, principal: Principal) -> list[Dataset]:
-        return [d for d in self.catalog.datasets() if principal.can_read(d.groups)]
+        return [d for d in self._all() if principal.can_read(d.groups)]
+
+    def _all(self) -> list[Dataset]:
+        """The catalogue, read again only when its stamp changed (another process may have loaded a file)."""
+        stamp = self.catalog.stamp()
+        with self._lock:
+            if self._catalogue is None or self._catalogue[0] != stamp:
+                self._catalogue = (stamp, self.catalog.datasets())
+            return self._catalogue[1]
 
     def dataset(self, principal: Principal, name: str) -> Dataset:
         dataset = self.catalog.get(name)
@@ -52,7 +61,7 @@ class AnalysisService:
 
     def context(self, principal: Principal) -> AnswerContext:
         datasets = self.readable(principal)
-        key = (self.catalog.stamp(), tuple(sorted((d.name, d.table_file, d.version) for d in datasets)))
+        key = tuple(sorted((d.name, d.table_file, d.version) for d in datasets))
         with self._lock:
             if key not in self._contexts:
                 if len(self._contexts) > 16:
