@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from starlette.responses import RedirectResponse, Response
 
-from assistant.api.deps import Agent, CurrentUser, Services
+from assistant.api.deps import Admin, Agent, CurrentUser, Services
 from assistant.api.routes.data import Analyst
 from assistant.api.routes.documents import document_chunk, readable_document
 from assistant.api.services import AppServices
@@ -35,6 +35,11 @@ def assistant_page(request: Request, user: CurrentUser) -> Response:
 @router.get("/analyse")
 def analysis_page(request: Request, user: Analyst) -> Response:
     return render(request, "analysis.html", {"user": user})
+
+
+@router.get("/admin/datasets")
+def datasets_admin_page(request: Request, user: Admin) -> Response:
+    return render(request, "datasets_admin.html", {"user": user})
 
 
 @router.get("/documents/{document_id}/view")

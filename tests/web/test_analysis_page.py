@@ -1,6 +1,6 @@
 """The territorial analysis page in Chromium: an analyst asks a question, sees the narrative, the table, the
 chart (rendered on the server) and the sources, and exports the CSV; an agent without the role gets the
-French 403 page."""
+French 403 page. And the dataset administration page: who may read a dataset."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ TABLE = DATASETS / "fallback" / "demo_territoire_2024.csv"
 def analyst_server(tmp_path_factory: pytest.TempPathFactory, browser_context: BrowserContext) -> Iterator[str]:
     settings = load_settings(
         environ={"ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("analysis-web"))}, profile="development",
-        auth={"mode": "development", "dev_user": {"username": "karim.haddad", "roles": ["analyst"]}},
+        auth={"mode": "development", "dev_user": {"username": "karim.haddad", "roles": ["analyst", "admin"]}},
         analysis={"home": {"epci": "299000001"}})
     runtime = Runtime(settings)
     runtime.analysis.add(TABLE, read_card(card_path_for(TABLE, DATASETS)))
@@ -85,3 +85,21 @@ def test_an_agent_without_the_analyst_role_gets_the_french_403_page(page: Page, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
     expect(page.locator("main")).to_contain_text("rôle « analyst » requis")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def test_the_admin_page_changes_who_may_read_a_dataset(browser_context: BrowserContext, analyst_server: str) -> None:
+    page = browser_context.new_page()
+    page.goto(analyst_server + "/admin/datasets")
+    row = page.locator("#datasets tbody tr", has_text="demo_territoire_2024")
+    expect(row).to_contain_text("Territoire de démonstration")
+    row.get_by_label("Groupes lecteurs de demo_territoire_2024").fill("urbanisme")
+    row.get_by_role("button", name="Enregistrer les lecteurs").click()
+    expect(page.locator("#message")).to_contain_text("Lecteurs de demo_territoire_2024 enregistrés")
+    asked = page.request.post(analyst_server + "/api/data/ask", data={"question": "Population de Démoville"})
+    assert asked.json()["status"] == "unanswerable"  # the development analyst is in no group
+    row.get_by_label("Groupes lecteurs de demo_territoire_2024").fill("")
+    row.get_by_role("button", name="Enregistrer les lecteurs").click()
+    expect(row.get_by_label("Groupes lecteurs de demo_territoire_2024")).to_have_value("")
+    asked = page.request.post(analyst_server + "/api/data/ask", data={"question": "Population de Démoville"})
+    assert asked.json()["rows"] == [["Démoville", 49870]]
+    page.close()
