@@ -74,9 +74,10 @@ class Composer:
         wanted = [scope] if scope is not None and not spec.rank else territories
         if spec.rank and scope is not None:
             wanted = [scope, territories[0]]
-        codes = self._codes(wanted)
-        end = self._source(measure, spec.year, codes, None)
-        start = self._source(measure, spec.from_year, codes, end.dataset) if spec.from_year is not None else None
+        codes, where = self._codes(wanted), ", ".join(t.name for t in wanted)
+        end = self._source(measure, spec.year, codes, None, where)
+        start = self._source(measure, spec.from_year, codes, end.dataset, where) if spec.from_year is not None \
+            else None
         if start is not None and start.year == end.year:
             raise Unanswerable(f"Les données de « {measure.label} » n'ont pas d'année plus récente à comparer.")
         if spec.per_capita is not None and (end.is_ratio or self.semantics.geo[end.dataset].population is None):
@@ -110,7 +111,8 @@ class Composer:
         """The communes of each territory (None: every commune): a table must cover each of them."""
         return [self.gazetteer.communes_of(territory) for territory in territories]
 
-    def _source(self, measure: Measure, year: int | None, codes: list[set[str] | None], prefer: str | None) -> Source:
+    def _source(self, measure: Measure, year: int | None, codes: list[set[str] | None], prefer: str | None,
+                where: str) -> Source:
         years: list[int | None] = [year] if year is not None else [*sorted(measure.years, reverse=True)] or [None]
         if year is not None and measure.years and year not in measure.years:
             raise Unanswerable(
@@ -122,8 +124,8 @@ class Composer:
             if covering:
                 return min(covering, key=lambda s: (s.dataset != prefer, self._size(s.dataset), s.dataset))
         raise Unanswerable(
-            f"Les données de « {measure.label} » du catalogue ne couvrent pas ce territoire.",
-            f"« {measure.label} » pour les communes de ce territoire")
+            f"Les données de « {measure.label} » du catalogue ne couvrent pas {where}.",
+            f"« {measure.label} » pour les communes de {where} (par exemple la même table pour leur département)")
 
     def _covers(self, dataset: str, codes: set[str] | None) -> bool:
         available = self.coverage.get(dataset, frozenset())

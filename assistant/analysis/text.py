@@ -45,6 +45,4 @@ def stem_key(text: str) -> str:
 
 def raw_tokens(text: str) -> list[str]:
     """The words of `text` as written (case and accents kept), aligned with `tokens(text)`."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae"))
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return [word for word in _SEPARATORS.split(stripped) if word]
+    return [word for word in _SEPARATORS.split(unicodedata.normalize("NFC", text)) if word]
