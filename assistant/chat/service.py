@@ -10,9 +10,8 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.analysis.mixed import DataCompanion, appended_text
 from assistant.chat.citations import clean_citations
 from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
 from assistant.chat.extractive import best_quotes
@@ -26,6 +25,9 @@ from assistant.llm.control_tokens import ControlTokens
 from assistant.llm.settings import is_capable
 from assistant.principal import Principal
 from assistant.retrieval import Passage, RetrievalService
+
+if TYPE_CHECKING:
+    from assistant.analysis.mixed import DataCompanion
 
 RequestedMode = Literal["auto", "extractive", "generative"]
 
@@ -135,6 +137,8 @@ class ChatService:
         data = await asyncio.to_thread(self.data_companion.answer, principal, request.message) \
             if self.data_companion is not None else None
         if data is not None:
+            from assistant.analysis.mixed import appended_text
+
             answer += appended_text(data)
             yield ChatEvent("data", data)
         turn.timings["total_ms"] = (time.perf_counter() - started) * 1000
