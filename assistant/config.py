@@ -14,6 +14,7 @@ import yaml
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from assistant.admin.settings import AdminSettings
+from assistant.analysis.settings import AnalysisSettings
 from assistant.auth_settings import AuthSettings, DirectorySettings
 from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
@@ -178,6 +179,7 @@ class Settings(_Strict):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
     jobs: JobsSettings = Field(default_factory=JobsSettings)  # type: ignore[arg-type]
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

@@ -42,6 +42,8 @@ class ChatAnswer(BaseModel):
     citations: list[int]
     sources: list[Source]
     timings: dict[str, float]
+    data: dict[str, Any] | None = Field(None, description="The table answer of the question's data part, for an "
+                                        "analyst (« ..., et combien d'habitants compte la commune ? »).")
 
 
 class ConversationSummary(BaseModel):

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.chat.citations import clean_citations
 from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
@@ -25,6 +25,9 @@ from assistant.llm.control_tokens import ControlTokens
 from assistant.llm.settings import is_capable
 from assistant.principal import Principal
 from assistant.retrieval import Passage, RetrievalService
+
+if TYPE_CHECKING:
+    from assistant.analysis.mixed import DataCompanion
 
 RequestedMode = Literal["auto", "extractive", "generative"]
 
@@ -41,7 +44,7 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class ChatEvent:
-    kind: Literal["meta", "sources", "token", "done"]
+    kind: Literal["meta", "sources", "token", "data", "done"]
     data: dict[str, Any]
 
 
@@ -81,6 +84,8 @@ class ChatService:
         self.extractive_gate = ModelGate(concurrency=chat.extractive_concurrency,
                                          max_queue=chat.extractive_max_queue, expected_hold_s=2.0)
         self._control: ControlTokens | None = None
+        # Answers the data part of a mixed question (assistant.analysis.mixed), when the service has one.
+        self.data_companion: DataCompanion | None = None
 
     @property
     def control_tokens(self) -> ControlTokens:
@@ -129,11 +134,18 @@ class ChatService:
                 parts.append(delta)
                 yield ChatEvent("token", {"text": delta})
             answer, cited = clean_citations("".join(parts), len(passages))
+        data = await asyncio.to_thread(self.data_companion.answer, principal, request.message) \
+            if self.data_companion is not None else None
+        if data is not None:
+            from assistant.analysis.mixed import appended_text
+
+            answer += appended_text(data)
+            yield ChatEvent("data", data)
         turn.timings["total_ms"] = (time.perf_counter() - started) * 1000
         message_id = await asyncio.to_thread(self._save_answer, turn, answer, sources, cited)
         yield ChatEvent("done", {
             "message_id": message_id, "conversation_id": turn.conversation_id, "answer": answer,
-            "citations": cited, "mode": turn.mode, "grounded": bool(passages),
+            "citations": cited, "mode": turn.mode, "grounded": bool(passages), "data": data,
             "timings": {k: round(v, 1) for k, v in turn.timings.items()},
         })
 

@@ -55,7 +55,7 @@ def runtime_or_exit() -> Runtime:
 
 
 def register_commands() -> None:
-    from assistant.cli import admin, ask, db, documents, evaluate, ingest, jobs, models, serve, worker  # noqa: F401  (commands register on import)
+    from assistant.cli import admin, ask, datasets, db, documents, evaluate, ingest, jobs, models, serve, worker  # noqa: F401  (commands register on import)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "assistant.shared_buckets",
     "assistant.llm.shared_gate",
     "assistant.jobs.models",
+    "assistant.analysis.catalog",
 )
 
 
