@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date
@@ -217,7 +217,7 @@ class ChatService:
         turn.answer, turn.mode = f"{verdict.note()}\n\n{extractive}", "extractive"
         yield ChatEvent("replace", {"answer": turn.answer, "reason": verdict.reason})
 
-    async def _generate(self, turn: _Turn, messages: list[ChatMessage]) -> AsyncIterator[str]:
+    async def _generate(self, turn: _Turn, messages: list[ChatMessage]) -> AsyncGenerator[str, None]:
         async with self._gate.slot():
             clock = time.perf_counter()
             first = True
