@@ -13,11 +13,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from assistant.admin.settings import AdminSettings
 from assistant.auth_settings import AuthSettings, DirectorySettings
 from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
 from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
+from assistant.jobs.settings import JobsSettings
 from assistant.llm.settings import LLMSettings
 from assistant.settings_base import ConfigError as ConfigError
 from assistant.settings_base import StrictSettings as _Strict
@@ -111,11 +113,18 @@ class DatabaseSettings(_Strict):
         None, description="SQLAlchemy URL of the relational store (e.g. postgresql+psycopg://...). Empty: "
         "SQLite file `assistant.db` in the data directory.")
     echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+    migrate_on_start: bool = Field(
+        True, description="Apply pending schema migrations when the service (or a command) opens the database. "
+        "Off: refuse to start while the database is behind, naming `assistant db upgrade` (for a DBA who "
+        "migrates by hand, after a backup).")
 
 
 class ServerSettings(_Strict):
     host: str = Field("127.0.0.1", description="Address the HTTP service listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes of `assistant serve` on that port. Each loads its own "
+        "embedding model and, with llm.backend llama-cpp, its own language model (memory per worker, README).")
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest request body accepted, in bytes (declared "
         "or streamed); larger ones get 413 before being read. The JSON APIs need a few kilobytes.")
@@ -131,6 +140,9 @@ class AuditSettings(_Strict):
 
 class RateLimitSettings(_Strict):
     enabled: bool = Field(True, description="Limit each user's requests to the expensive endpoints.")
+    store: Literal["database", "memory"] = Field(
+        "database", description="Where the buckets live: `database`, the relational store, shared by every "
+        "worker and host using it (a limit holds whichever process answers); `memory`, this process only.")
     chat_per_minute: int = Field(
         20, ge=1, description="Sustained chat requests per user and minute (JSON, stream and OpenAI-compatible).")
     search_per_minute: int = Field(60, ge=1, description="Sustained search requests per user and minute.")
@@ -164,6 +176,8 @@ class Settings(_Strict):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)  # type: ignore[arg-type]
     directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
+    jobs: JobsSettings = Field(default_factory=JobsSettings)  # type: ignore[arg-type]
+    admin: AdminSettings = Field(default_factory=AdminSettings)
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

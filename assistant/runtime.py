@@ -12,6 +12,9 @@ from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import RetrievalService
 
 if TYPE_CHECKING:
+    from assistant.jobs.service import JobService
+    from assistant.jobs.store import JobStore
+    from assistant.jobs.transport import JobTransport
     from ingestion.pipeline import Ingestor
 
 
@@ -22,7 +25,8 @@ class Runtime:
     @cached_property
     def database(self) -> Database:
         self.settings.data_path.mkdir(parents=True, exist_ok=True)
-        return Database(self.settings.database_url, self.settings.database.echo)
+        database = self.settings.database
+        return Database(self.settings.database_url, database.echo, database.migrate_on_start)
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
@@ -42,7 +46,30 @@ class Runtime:
 
         return Ingestor(self.knowledge, self.embeddings, self.settings.ingestion)
 
+    @cached_property
+    def job_store(self) -> JobStore:
+        from assistant.jobs.store import JobStore
+
+        self.database.create_schema()
+        return JobStore(self.database)
+
+    @cached_property
+    def job_transport(self) -> JobTransport:
+        from assistant.jobs.transport import build_transport
+
+        return build_transport(self.settings.database_url, self.settings.data_path, self.settings.jobs.poll_s)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        from assistant.jobs.handlers import job_kinds
+        from assistant.jobs.service import JobService
+
+        return JobService(self.job_store, self.job_transport, job_kinds(), self.knowledge.catalog,
+                          self.settings.ingestion.default_groups)
+
     def close(self) -> None:
+        if "job_transport" in self.__dict__:
+            self.job_transport.close()
         if "retrieval" in self.__dict__:
             self.retrieval.close()
         if "knowledge" in self.__dict__:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Development run: the development identity provider (demo users in deploy/dev-idp/users.yaml) and the
-# assistant behind it, on http://127.0.0.1:8000. Ctrl-C stops both.
+# Development run: the development identity provider (demo users in deploy/dev-idp/users.yaml), the
+# assistant behind it on http://127.0.0.1:8000, and a background-jobs worker (`assistant worker`: queued
+# ingestions, the daily audit purge and nightly sync). Ctrl-C stops all three (a running job stops after
+# its current file and goes back to the queue).
 # Ports: ASSISTANT_PORT (default 8000) and DEV_IDP_PORT (default 8180), e.g. ASSISTANT_PORT=8001 make run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,11 +37,14 @@ for _ in $(seq 1 100); do grep -q "DEV-IDP READY" "$ready" && break; kill -0 $id
 grep -q "DEV-IDP READY" "$ready" || { echo "error: the development identity provider did not start (see above)" >&2; exit 1; }
 .venv/bin/assistant serve --port "$ASSISTANT_PORT" &
 app=$!
-trap 'kill $app $idp 2>/dev/null; rm -f "$ready"' EXIT
+.venv/bin/assistant worker &
+worker=$!
+trap 'kill $app $worker $idp 2>/dev/null; wait $worker 2>/dev/null; rm -f "$ready"' EXIT
 url="http://127.0.0.1:$ASSISTANT_PORT"
 until .venv/bin/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$url/healthz" \
     2>/dev/null; do
   kill -0 $app 2>/dev/null || { wait $app; exit $?; }
+  kill -0 $worker 2>/dev/null || { echo "error: the background-jobs worker stopped (see above)" >&2; exit 1; }
   sleep 0.5
 done
 cat <<BANNER
@@ -52,7 +57,9 @@ cat <<BANNER
     karim.haddad   / karim-dev    analyst
     admin          / admin-dev    admin
     paul.durand    / paul-dev     no role (sees the 403 page)
-  Ctrl-C stops the service and the identity provider.
+  Background jobs: \`assistant ingest DIR --collection NAME --groups G\` queues an ingestion that the
+  worker started here runs; \`assistant jobs list\` shows them.
+  Ctrl-C stops the service, the worker and the identity provider.
 
 BANNER
 wait $app

@@ -109,6 +109,12 @@ def is_language(text: str) -> bool:
     return language_signal(text).is_language
 
 
+def load_lexicon() -> None:
+    """Load the lexicon now (seconds: it imports the spaCy model's package) rather than at the first passage
+    screened: for long-lived processes such as `assistant worker`."""
+    _vocabulary()
+
+
 def _is_code(token: str) -> bool:
     """A short letter-digit code ("2A004", "1er"), or a number glued to a word by the PDF's text layer
     ("34090Montpellier"); base64 alternates letters and digits far more."""

@@ -7,12 +7,13 @@ either fully at its old version or fully at its new one; running the same comman
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from assistant.catalog import ChunkToStore, DocumentToStore, document_id_for
 from assistant.collection_access import groups_for_ingestion
@@ -23,86 +24,31 @@ from assistant.originals import OriginalNotStored, StagedOriginal
 from ingestion.chunking import Chunker
 from ingestion.discovery import Candidate, discover
 from ingestion.document import ParsedDocument, ParseError
+from ingestion.file_facts import file_sha256, is_disk_full, opening_text, source_name
+from ingestion.outcomes import FileOutcome, IngestionHooks, IngestionReport, ProgressCallback
 from ingestion.parsers import ParseOptions
 from ingestion.sandbox import parse_isolated
 from ingestion.screening import screen_and_chunk
-
-_MAX_SOURCE_NAME = 500  # the catalog's column
 
 
 class StorageFull(RuntimeError):
     """The disk is full: the batch stops, and what was committed before stays consistent."""
 
 
-@dataclass
-class FileOutcome:
-    path: Path
-    status: str  # "ingested" | "unchanged" | "failed"
-    reason: str = ""
-    chunks: int = 0
-    pages: int = 0
-    warnings: list[str] = field(default_factory=list)  # the parser's and the screening's notes
+@dataclass(frozen=True)
+class Embedded:
+    """A file embedded and ready to commit."""
+
+    staged: StagedOriginal
+    document: DocumentToStore
+    chunks: list[StoredChunk]
+    opening: np.ndarray | None
+    outcome: FileOutcome  # its outcome once committed
 
 
-@dataclass
-class IngestionReport:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "index": 0.0})
-    aborted: str | None = None
-
-    def count(self, status: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status == status)
-
-    @property
-    def failures(self) -> list[FileOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
-
-    @property
-    def chunks_added(self) -> int:
-        return sum(outcome.chunks for outcome in self.outcomes if outcome.status == "ingested")
-
-    @property
-    def pages(self) -> int:
-        return sum(outcome.pages for outcome in self.outcomes if outcome.status == "ingested")
-
-
-ProgressCallback = Callable[[FileOutcome], None]
 # What the worker hands over: the staged copy and its parse, or the file's outcome already (copy failed,
 # or unchanged), with the seconds it took.
 Prepared = tuple[FileOutcome | tuple[StagedOriginal, ParsedDocument | ParseError], float]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def opening_text(parsed: ParsedDocument, limit: int) -> str:
-    """The document's title and first lines: what it is about, as its author put it up front."""
-    if limit <= 0:
-        return ""
-    body = "\n".join(element.text.strip() for element in parsed.elements if element.text.strip())[:limit]
-    if not body:
-        return ""
-    return body if body.startswith(parsed.title) else f"{parsed.title}\n{body}"
-
-
-def source_name(candidate: Candidate) -> str:
-    """The file's path relative to the folder it was ingested from: what agents see (never the server path)."""
-    try:
-        relative = candidate.path.relative_to(candidate.root).as_posix()
-    except ValueError:
-        return candidate.path.name
-    return relative if 0 < len(relative) <= _MAX_SOURCE_NAME else candidate.path.name
-
-
-def _is_disk_full(error: BaseException) -> bool:
-    text = str(error).lower()
-    return getattr(error, "errno", None) == 28 or "disk is full" in text or "no space left" in text
 
 
 class Ingestor:
@@ -126,9 +72,14 @@ class Ingestor:
         on_file: ProgressCallback | None = None,
         on_start: Callable[[int], None] | None = None,
         public: bool = False,
+        hooks: IngestionHooks | None = None,
+        only: Collection[str] | None = None,
     ) -> IngestionReport:
         """`groups` / `public`: who may read a new collection (an existing one keeps its readers, see
-        assistant.collection_access; AccessChoiceError when they are missing or would change)."""
+        assistant.collection_access; AccessChoiceError when they are missing or would change).
+        `only`: ingest only these files (absolute paths) of the folders, e.g. the ones that failed before;
+        `sync` is then ignored. A batch stopped by `hooks.should_stop` removes nothing either."""
+        hooks = hooks or IngestionHooks(on_start=on_start, on_file=on_file)
         catalog = self._kb.catalog
         readers = groups_for_ingestion(catalog.collection(collection), collection, groups, public,
                                        self._settings.default_groups)
@@ -136,11 +87,14 @@ class Ingestor:
         self._kb.reconcile(collection)
         report = IngestionReport()
         candidates = list(discover(paths))
-        if on_start is not None:
-            on_start(len(candidates))
+        if only is not None:
+            wanted = set(only)
+            candidates = [candidate for candidate in candidates if str(candidate.path) in wanted]
+        if hooks.on_start is not None:
+            hooks.on_start(len(candidates))
         try:
-            self._ingest_all(candidates, collection, report, on_file)
-            if sync:
+            self._ingest_all(candidates, collection, report, hooks)
+            if sync and only is None and not report.stopped:
                 report.removed = self._remove_vanished(paths, candidates, collection)
         except StorageFull as exc:
             report.aborted = str(exc)
@@ -149,24 +103,62 @@ class Ingestor:
         return report
 
     def _ingest_all(
-        self, candidates: list[Candidate], collection: str, report: IngestionReport,
-        on_file: ProgressCallback | None,
+        self, candidates: list[Candidate], collection: str, report: IngestionReport, hooks: IngestionHooks,
     ) -> None:
-        # Copy + parse run in a worker (parsing in a child process): the next file is prepared while this
-        # one is embedded.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+        # Three stages overlap: copy + parse of the next file (a thread; parsing in a child process), embedding
+        # of this one (here), commit of the previous one (a thread). Commits stay in file order, one at a time.
+        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit") as committer):
             work = [(c, self._triage(c, collection)) for c in candidates]
             todo = iter([c for c, triage in work if triage is None])
             pending = self._submit(pool, todo, collection)
+            committing: Future[FileOutcome] | None = None
             for candidate, triage in work:
+                if hooks.should_stop is not None and hooks.should_stop():
+                    report.stopped = True
+                    self._discard(pending)
+                    break
+                if hooks.on_begin is not None:
+                    hooks.on_begin(candidate.path)
                 if triage is not None:
-                    self._record(report, triage, on_file)
+                    self._record(report, triage, hooks.on_file)
                     continue
                 assert pending is not None  # one was submitted for each file left to ingest
                 prepared, seconds = pending.result()
                 pending = self._submit(pool, todo, collection)
                 report.seconds["parse"] += seconds
-                self._record(report, self._index(candidate, prepared, collection, report), on_file)
+                embedded = self._index(candidate, prepared, collection, report)
+                self._wait_commit(committing, report, hooks, abandon=embedded, pending=pending)
+                committing = None
+                if isinstance(embedded, FileOutcome):
+                    self._record(report, embedded, hooks.on_file)
+                else:
+                    committing = committer.submit(self._commit, embedded, report)
+            self._wait_commit(committing, report, hooks, abandon=None, pending=None)
+
+    def _wait_commit(self, committing: Future[FileOutcome] | None, report: IngestionReport, hooks: IngestionHooks,
+                     abandon: FileOutcome | Embedded | None, pending: Future[Prepared] | None) -> None:
+        """Record the previous file's commit; if it failed (disk full), drop what was prepared after it."""
+        if committing is None:
+            return
+        try:
+            outcome = committing.result()
+        except BaseException:
+            if isinstance(abandon, Embedded):
+                self._finalize(abandon.staged, None)
+            self._discard(pending)
+            raise
+        self._record(report, outcome, hooks.on_file)
+
+    def _discard(self, pending: Future[Prepared] | None) -> None:
+        """The file prepared ahead of a stop is not indexed: its staged copy goes."""
+        if pending is None:
+            return
+        prepared, _ = pending.result()
+        if not isinstance(prepared, FileOutcome):
+            staged, _parsed = prepared
+            staged.discard()
+            self._kb.release_original(staged.digest)
 
     def _submit(self, pool: ThreadPoolExecutor, todo: Iterator[Candidate], collection: str) -> Future[Prepared] | None:
         candidate = next(todo, None)
@@ -216,25 +208,31 @@ class Ingestor:
     def _index(
         self, candidate: Candidate, prepared: FileOutcome | tuple[StagedOriginal, ParsedDocument | ParseError],
         collection: str, report: IngestionReport,
-    ) -> FileOutcome:
+    ) -> FileOutcome | Embedded:
+        """The file embedded and ready to commit, or its outcome (its staged copy then already dropped)."""
         if isinstance(prepared, FileOutcome):
             return prepared
         staged, parsed = prepared
-        outcome = FileOutcome(candidate.path, "failed", "interrupted")
+        result: FileOutcome | Embedded = FileOutcome(candidate.path, "failed", "interrupted")
         try:
-            outcome = self._index_parsed(candidate, staged, parsed, collection, report)
+            result = self._embed(candidate, staged, parsed, collection, report)
         finally:
-            if outcome.status == "ingested":
-                self._kb.originals.keep(staged)
-            staged.discard()
-            if outcome.status != "ingested":
-                self._kb.release_original(staged.digest)
-        return outcome
+            if isinstance(result, FileOutcome):
+                self._finalize(staged, None)
+        return result
 
-    def _index_parsed(
+    def _finalize(self, staged: StagedOriginal, committed: FileOutcome | None) -> None:
+        """Keep the staged copy of a committed file; drop it (and an unreferenced original) otherwise."""
+        if committed is not None and committed.status == "ingested":
+            self._kb.originals.keep(staged)
+        staged.discard()
+        if committed is None or committed.status != "ingested":
+            self._kb.release_original(staged.digest)
+
+    def _embed(
         self, candidate: Candidate, staged: StagedOriginal, parsed: ParsedDocument | ParseError, collection: str,
         report: IngestionReport,
-    ) -> FileOutcome:
+    ) -> FileOutcome | Embedded:
         if isinstance(parsed, ParseError):
             return FileOutcome(candidate.path, "failed", str(parsed))
         screened = screen_and_chunk(parsed, self._chunker, self._settings.max_chunks_per_file)
@@ -254,16 +252,25 @@ class Ingestor:
                                      c.indexed_text, c.page, c.section), vectors[i])
             for i, c in enumerate(chunks)
         ]
+        outcome = FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1,
+                              warnings=warnings)
+        return Embedded(staged, document, stored, vectors[len(chunks)] if opening else None, outcome)
+
+    def _commit(self, embedded: Embedded, report: IngestionReport) -> FileOutcome:
         clock = time.perf_counter()
+        committed: FileOutcome | None = None
         try:
-            self._kb.store_document(document, stored, vectors[len(chunks)] if opening else None)
+            self._kb.store_document(embedded.document, embedded.chunks, embedded.opening)
+            committed = embedded.outcome
         except Exception as exc:
-            if _is_disk_full(exc):
-                raise StorageFull(f"disk full while indexing {candidate.path}: ingestion stopped") from exc
+            if is_disk_full(exc):
+                path = embedded.outcome.path
+                raise StorageFull(f"disk full while indexing {path}: ingestion stopped") from exc
             raise
+        finally:
+            self._finalize(embedded.staged, committed)
         report.seconds["index"] += time.perf_counter() - clock
-        return FileOutcome(candidate.path, "ingested", chunks=len(chunks), pages=parsed.page_count or 1,
-                           warnings=warnings)
+        return embedded.outcome
 
     @staticmethod
     def _document(

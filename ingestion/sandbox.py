@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import signal
@@ -60,6 +61,7 @@ _PRELOADED_MODULES: Final = [
     "oxmsg",
     "olefile",
     "magic",
+    "ingestion.sandbox_warmup",  # last: loads the French tagger and unstructured's lazy state once
 ]
 
 
@@ -88,6 +90,13 @@ def parse_isolated(path: Path, options: ParseOptions, timeout_s: float, memory_m
     if payload is None:
         raise ParseError(_failure_reason(exit_code, watchdog.expired, timeout_s, memory_mb))
     return decode_result(payload)
+
+
+def start_forkserver() -> None:
+    """Start the parsing forkserver now (its imports take seconds) rather than at the first file: for
+    long-lived processes such as `assistant worker`."""
+    _forkserver_context()
+    multiprocessing.forkserver.ensure_running()
 
 
 @lru_cache(maxsize=1)

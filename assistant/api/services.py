@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.admin.ingestion import IngestionAdmin
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
@@ -12,8 +13,9 @@ from assistant.conversations import ConversationStore
 from assistant.downloads import DownloadService
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatModel, ModelGate, build_chat_model
+from assistant.llm.shared_gate import build_model_gate
 from assistant.metrics import Metrics
-from assistant.ratelimit import RateLimiter
+from assistant.ratelimit import RateLimiter, build_rate_limiter
 from assistant.runtime import Runtime
 
 
@@ -30,6 +32,7 @@ class AppServices:
     limiter: RateLimiter
     access: AccessService
     downloads: DownloadService
+    ingestion_admin: IngestionAdmin
 
 
 def build_services(
@@ -41,11 +44,13 @@ def build_services(
     if embeddings is not None:
         runtime.__dict__["embeddings"] = embeddings
     model = model or build_chat_model(settings.llm, settings.models_path, load=True)
-    gate = ModelGate(concurrency=settings.llm.concurrency, max_queue=settings.llm.max_queue)
+    gate = build_model_gate(settings.llm, runtime.database)
     conversations = ConversationStore(runtime.database)
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
+    limiter = build_rate_limiter(settings.rate_limits, runtime.database)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
-                       AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
-                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))
+                       AuditLog(runtime.database, settings.audit), limiter,
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
+                       IngestionAdmin.for_runtime(runtime))

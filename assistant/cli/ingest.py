@@ -1,4 +1,8 @@
-"""`assistant ingest`: index files and folders into a collection, with progress and a summary."""
+"""`assistant ingest`: index files and folders into a collection, with progress and a summary.
+
+By default the ingestion is a background job (`assistant worker` runs it) that this command follows;
+`--inline` runs it in this process, as before there were workers.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,11 @@ from rich.table import Table
 
 from assistant.cli.app import app, err_console, fail, runtime_or_exit
 from assistant.collection_access import AccessChoiceError, groups_for_ingestion, parse_groups
+from assistant.jobs.views import JobStatus
+from assistant.runtime import Runtime
 from ingestion.pipeline import FileOutcome, IngestionReport
+
+_NO_WORKER_AFTER_S = 15.0
 
 
 def _print_summary(console: Console, report: IngestionReport, seconds: float) -> None:
@@ -36,6 +44,102 @@ def _print_summary(console: Console, report: IngestionReport, seconds: float) ->
         console.print(f"[bold red]ABORTED[/] {report.aborted}", highlight=False)
 
 
+def _progress(interactive: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.2f} files/s"), TimeRemainingColumn(),
+        console=err_console, disable=not interactive,
+    )
+
+
+def _print_file(outcome: FileOutcome) -> None:
+    """Non-interactive progress: one line per file that was not skipped."""
+    if outcome.status != "unchanged":
+        notes = f" ({len(outcome.warnings)} warnings, listed at the end)" if outcome.warnings else ""
+        err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip() + notes,
+                          highlight=False, markup=False)
+
+
+def _ingest_inline(runtime: Runtime, paths: list[Path], collection: str, groups: list[str] | None,
+                   public: bool, sync: bool) -> int:
+    ingestor = runtime.ingestor()
+    started = time.perf_counter()
+    interactive = sys.stderr.isatty()
+    with _progress(interactive) as progress:
+        task = progress.add_task("ingesting", total=None, rate=0.0)
+
+        def on_file(outcome: FileOutcome) -> None:
+            done = progress.tasks[task].completed + 1
+            progress.update(task, completed=done, rate=done / max(time.perf_counter() - started, 1e-6))
+            if not interactive:
+                _print_file(outcome)
+
+        def on_start(total: int) -> None:
+            progress.update(task, total=total)
+
+        report = ingestor.ingest(paths, collection, groups, sync, on_file, on_start, public=public)
+    _print_summary(Console(), report, time.perf_counter() - started)
+    return 1 if report.failures or report.aborted else 0
+
+
+def _job_report(runtime: Runtime, job: JobStatus) -> IngestionReport:
+    outcomes = [FileOutcome(Path(item.path), item.status, item.reason, item.chunks, warnings=list(item.warnings))
+                for item in runtime.jobs.files(job.id)]
+    return IngestionReport(outcomes=outcomes, removed=list(job.result.get("removed") or []),
+                           aborted=job.result.get("aborted"))
+
+
+def _follow(runtime: Runtime, job: JobStatus) -> JobStatus:
+    interactive = sys.stderr.isatty()
+    printed = 0
+    queued_at = time.monotonic()
+    warned = False
+    with _progress(interactive) as progress:
+        task = progress.add_task(f"job {job.id}", total=None, rate=0.0)
+
+        def on_change(current: JobStatus) -> None:
+            nonlocal printed, warned
+            if current.status == "queued" and not warned and time.monotonic() - queued_at > _NO_WORKER_AFTER_S:
+                warned = True
+                err_console.print(f"job {current.id} is still waiting for a worker: is `assistant worker` running? "
+                                  "(`make run` starts one)", highlight=False)
+            elapsed = (time.time() - current.started_at.timestamp()) if current.started_at else 0.0
+            name = Path(current.current_file).name if current.current_file else current.status
+            progress.update(task, total=current.files_total, completed=current.files_done,
+                            rate=current.files_done / max(elapsed, 1e-6), description=f"job {current.id} {name}"[:60])
+            if not interactive:
+                files = runtime.jobs.files(current.id)
+                for item in files[printed:]:
+                    _print_file(FileOutcome(Path(item.path), item.status, item.reason, warnings=list(item.warnings)))
+                printed = len(files)
+
+        return runtime.jobs.wait(job.id, on_change, poll_s=0.3)
+
+
+def _ingest_as_job(runtime: Runtime, paths: list[Path], collection: str, groups: list[str] | None,
+                   public: bool, sync: bool) -> int:
+    from assistant.cli.admin import operator_name
+
+    job = runtime.jobs.enqueue_ingestion(paths, collection, groups=groups, public=public, sync=sync,
+                                         requested_by=operator_name())
+    err_console.print(f"job {job.id} queued (`assistant jobs cancel {job.id}` stops it; Ctrl-C only stops "
+                      "following it)", highlight=False)
+    try:
+        job = _follow(runtime, job)
+    except KeyboardInterrupt:
+        err_console.print(f"no longer following job {job.id}: it goes on in the background "
+                          f"(`assistant jobs show {job.id}`)", highlight=False)
+        raise typer.Exit(130) from None
+    report = _job_report(runtime, job)
+    _print_summary(Console(), report, float(job.result.get("seconds") or 0.0))
+    if job.status == "cancelled":
+        Console().print(f"[bold yellow]CANCELLED[/] job {job.id} stopped between two files: the "
+                        f"{report.count('ingested')} files ingested before are kept", highlight=False)
+    elif job.status == "failed" and job.error and job.error != report.aborted:
+        Console().print(f"[bold red]FAILED[/] job {job.id}: {escape(job.error)}", highlight=False)
+    return 0 if job.status == "succeeded" and not report.failures and not report.aborted else 1
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
@@ -47,11 +151,14 @@ def ingest(
         bool, typer.Option("--public", help="A new collection is readable by every authenticated agent.")
     ] = False,
     sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files left these folders.")] = False,
+    inline: Annotated[bool, typer.Option(
+        "--inline", help="Run the ingestion in this process instead of queuing a job for `assistant worker`.")] = False,
 ) -> None:
     """Ingest documents (PDF, office files, e-mails, images, text...) into a collection.
 
-    A new collection needs --groups or --public (or ingestion.default_groups); an existing one keeps its
-    readers (change them with `assistant collections set-groups`)."""
+    Queued as a background job that `assistant worker` runs, followed here (progress, summary, exit code);
+    --inline runs it in this process. A new collection needs --groups or --public (or
+    ingestion.default_groups); an existing one keeps its readers (`assistant collections set-groups`)."""
     runtime = runtime_or_exit()
     settings = runtime.settings.ingestion
     try:  # checked before the models load; the ingestor checks again
@@ -60,29 +167,8 @@ def ingest(
                              settings.default_groups)
     except AccessChoiceError as exc:
         raise fail(str(exc)) from exc
-    ingestor = runtime.ingestor()
-    started = time.perf_counter()
-    interactive = sys.stderr.isatty()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.2f} files/s"), TimeRemainingColumn(),
-        console=err_console, disable=not interactive,
-    ) as progress:
-        task = progress.add_task("ingesting", total=None, rate=0.0)
-
-        def on_file(outcome: FileOutcome) -> None:
-            done = progress.tasks[task].completed + 1
-            progress.update(task, completed=done, rate=done / max(time.perf_counter() - started, 1e-6))
-            if not interactive and outcome.status != "unchanged":
-                notes = f" ({len(outcome.warnings)} warnings, listed at the end)" if outcome.warnings else ""
-                err_console.print(f"{outcome.status}: {outcome.path} {outcome.reason}".rstrip() + notes,
-                                  highlight=False, markup=False)
-
-        def on_start(total: int) -> None:
-            progress.update(task, total=total)
-
-        report = ingestor.ingest(paths, collection, group_list, sync, on_file, on_start, public=public)
-    _print_summary(Console(), report, time.perf_counter() - started)
+    run = _ingest_inline if inline else _ingest_as_job
+    code = run(runtime, paths, collection, group_list, public, sync)
     runtime.close()
-    if report.failures or report.aborted:
-        raise typer.Exit(1)
+    if code:
+        raise typer.Exit(code)

@@ -24,7 +24,7 @@ def test_ingest_then_ask_gives_a_sourced_answer(tmp_path: Path) -> None:
                                         "guichet de la mairie, gratuitement.\n", encoding="utf-8")
     env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data")}
     runner = CliRunner()
-    ingested = runner.invoke(app, ["ingest", str(docs), "--collection", "demo", "--public"], env=env)
+    ingested = runner.invoke(app, ["ingest", str(docs), "--collection", "demo", "--public", "--inline"], env=env)
     assert ingested.exit_code == 0, ingested.output
     answered = runner.invoke(app, ["ask", "Combien coûte l'entrée adulte à la piscine ?", "--json"], env=env)
     assert answered.exit_code == 0, answered.output
@@ -33,5 +33,5 @@ def test_ingest_then_ask_gives_a_sourced_answer(tmp_path: Path) -> None:
     assert result["sources"][0]["source"] == "piscine.md" and 1 in result["citations"]
     printed = runner.invoke(app, ["ask", "Combien coûte l'entrée adulte à la piscine ?"], env=env).output
     assert "4,50 euros" in printed and "piscine.md" in printed
-    failed = runner.invoke(app, ["ingest", str(tmp_path / "absent"), "--collection", "demo"], env=env)
+    failed = runner.invoke(app, ["ingest", str(tmp_path / "absent"), "--collection", "demo", "--inline"], env=env)
     assert failed.exit_code == 1 and "no such file or folder" in " ".join(failed.output.split())

@@ -41,7 +41,7 @@ def ingest(data_dir: Path, folder: Path, collection: str) -> dict[str, str]:
     # Council minutes of 3,600 elements took 298 s to parse on this loaded 2-core machine (over the 180 s default).
     overlay.write_text("ingestion:\n  parse_timeout_s: 900\n", encoding="utf-8")
     env = {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CONFIG": str(overlay)}
-    run_cli(env, "ingest", str(folder), "--collection", collection, "--public")
+    run_cli(env, "ingest", str(folder), "--collection", collection, "--public", "--inline")
     return env
 
 

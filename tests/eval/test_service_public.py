@@ -78,7 +78,8 @@ def test_service_public_retrieval(runner: CliRunner, tmp_path: Path, variant: st
         json.dumps({"question": q["question"], "gold": q["gold_doc_id"]}, ensure_ascii=False) + "\n"
         for q in questions), encoding="utf-8")
     env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data")}
-    _run(runner, env, "ingest", str(tmp_path / "fiches"), "--collection", "service-public", "--public")
+    _run(runner, env, "ingest", str(tmp_path / "fiches"), "--collection", "service-public", "--public",
+         "--inline")
     scores = json.loads(_run(runner, env, "eval", "retrieval", "--questions", str(questions_file), "--json"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     scope = "full" if FULL else "subset"

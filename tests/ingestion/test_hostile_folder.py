@@ -27,7 +27,7 @@ def test_hostile_folder_finishes_quickly_with_every_reason(tmp_path: Path) -> No
     # PYTHONPATH is inherited: the CLI imports this checkout. Wide columns: one line per progress report.
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "1000"}
     command = [str(Path(sys.executable).parent / "assistant"), "ingest", str(folder), "--collection", "depot",
-               "--public"]
+               "--public", "--inline"]
     started = time.monotonic()
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BOUND_S + 120)
     elapsed = time.monotonic() - started

@@ -22,7 +22,7 @@ FILES = 40
 
 def ingest_command(folder: Path) -> list[str]:
     assistant = str(Path(sys.executable).parent / "assistant")
-    return [assistant, "ingest", str(folder), "--collection", "demo", "--public"]
+    return [assistant, "ingest", str(folder), "--collection", "demo", "--public", "--inline"]
 
 
 def committed_documents(database: Path) -> int:

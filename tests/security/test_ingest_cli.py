@@ -32,7 +32,7 @@ class Cli:
         return CliRunner().invoke(app, list(args), env=self.env)
 
     def ingest(self, *options: str) -> Result:
-        return self.run("ingest", str(self.docs), "--collection", "dossiers", *options)
+        return self.run("ingest", str(self.docs), "--collection", "dossiers", "--inline", *options)
 
     def groups(self) -> list[str] | None:
         runtime = Runtime(load_settings(environ=self.env))
