@@ -19,6 +19,7 @@ from assistant.auth_settings import OidcSettings as OidcSettings
 from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
 from assistant.llm.settings import LLMSettings
+from assistant.requests.settings import RequestsSettings
 from assistant.settings_base import ConfigError as ConfigError
 from assistant.settings_base import StrictSettings as _Strict
 
@@ -164,6 +165,7 @@ class Settings(_Strict):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)  # type: ignore[arg-type]
     directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
+    requests: RequestsSettings = Field(default_factory=RequestsSettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

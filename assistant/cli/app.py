@@ -55,6 +55,7 @@ def runtime_or_exit() -> Runtime:
 
 def register_commands() -> None:
     from assistant.cli import admin, ask, documents, evaluate, ingest, models, serve  # noqa: F401  (commands register on import)
+    from assistant.cli import requests_qualify  # noqa: F401
 
 
 def main() -> None:
