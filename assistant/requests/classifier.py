@@ -23,13 +23,13 @@ from assistant.requests.vectors import VectorCache
 
 @dataclass(frozen=True)
 class ClassifierWeights:
-    example: float = 1.0  # closest example
-    centroid: float = 0.5  # centroid of the examples
-    label: float = 0.5  # the label's own vector
+    example: float = 0.7  # closest example
+    centroid: float = 0.3  # centroid of the examples
+    label: float = 0.6  # the label's own vector
     lexical: float = 0.7  # BM25 over label, keywords and examples
-    keywords: float = 0.4  # keyword phrases found, by idf mass
+    keywords: float = 0.8  # keyword phrases found, by idf mass
     segments: float = 0.5  # share of the best part's evidence added to the whole message's
-    temperature: float = 0.6
+    temperature: float = 1.0
 
 
 @dataclass(frozen=True)
