@@ -54,8 +54,16 @@ def runtime_or_exit() -> Runtime:
 
 
 def register_commands() -> None:
-    from assistant.cli import admin, ask, documents, evaluate, ingest, models, serve  # noqa: F401  (commands register on import)
-    from assistant.cli import requests_qualify  # noqa: F401
+    from assistant.cli import (  # noqa: F401  (commands register on import)
+        admin,
+        ask,
+        documents,
+        evaluate,
+        ingest,
+        models,
+        requests_qualify,
+        serve,
+    )
 
 
 def main() -> None:

@@ -22,10 +22,7 @@ def build_qualifier(settings: Settings, embeddings: EmbeddingModel, database: Da
     path = settings.resolve(taxonomy_path or settings.requests.taxonomy)
     taxonomy = load_taxonomy(path)
     cache = VectorCache(embeddings, settings.data_path / "requests" / "taxonomy-vectors.npz")
-    corrections: CorrectionSource
-    if database is not None and taxonomy_path is None:
-        corrections = CorrectionStore(database)
-    else:
-        corrections = MemoryCorrections()
+    stored = database is not None and taxonomy_path is None
+    corrections: CorrectionSource = CorrectionStore(database) if stored and database else MemoryCorrections()
     return TaxonomyQualifier(CategoryClassifier(taxonomy, cache), FieldExtractor(settings.requests.communes),
                              settings.requests, corrections)

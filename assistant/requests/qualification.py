@@ -6,7 +6,7 @@ detection, field extraction and personal-data masking implement `Qualifier`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 

@@ -23,9 +23,11 @@ def _any(*alternatives: str) -> re.Pattern[str]:
 
 
 DANGER = _any(
-    r"danger\w*", r"risque de (?:chute|tomber|basculer|s'effondrer|accident)", r"menace de (?:tomber|s'effondrer|ceder)",
+    r"danger\w*", r"risque de (?:chute|tomber|basculer|s'effondrer|accident)",
+    r"menace de (?:tomber|s'effondrer|ceder)",
     r"(?:peut|pourrait|va|risque de) (?:tomber|basculer|s'effondrer|ceder)(?: a tout moment| dedans)?",
-    r"(?:s'est |se sont )?(?:en partie )?effondre(?:e|es|s)?", r"s'effondrer", r"fils? (?:electriques? )?(?:a nu|denudes?|apparents?)",
+    r"(?:s'est |se sont )?(?:en partie )?effondre(?:e|es|s)?", r"s'effondrer",
+    r"fils? (?:electriques? )?(?:a nu|denudes?|apparents?)",
     r"cables? (?:electriques? )?(?:pendent|tombes?|a nu|arraches?|electriques sont tombes)", r"cables electriques",
     r"odeur de gaz", r"fuite de gaz", r"incendie", r"fumee", r"electrocut\w*", r"gresille", r"accidents?",
     r"a failli", r"ont failli", r"blesse\w*", r"chute grave", r"trou beant", r"tranchee ouverte",
@@ -44,7 +46,8 @@ VULNERABLE = _any(
     r"mere agee", r"malade", r"alitee?", r"vit seule?", r"personnes? isolees?",
 )
 DISTRESS = _any(
-    r"(?:plus|pas|sans) (?:de )?chauffage", r"plus d'electricite", r"plus d'eau", r"ne repond plus", r"ne repond presque plus",
+    r"(?:plus|pas|sans) (?:de )?chauffage", r"plus d'electricite", r"plus d'eau", r"ne repond plus",
+    r"ne repond presque plus",
     r"dort (?:dehors|dans|devant|sous)", r"par -?\d+ ?°c?", r"grand froid", r"tres faible", r"bloquee?s?",
     r"coincee?s?", r"a peur", r"menace", r"nulle part", r"bronchiolites?", r"en detresse", r"alitee?",
     r"ne pouvons pas sortir", r"volets sont fermes",

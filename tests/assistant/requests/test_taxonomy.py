@@ -30,10 +30,10 @@ def test_a_wrong_key_names_itself(tmp_path: Path) -> None:
     ("- a\n- b\n", "top level must be a mapping"),
     ("categories:\n  - {id: a, label: A, service: S, examples: []}\n  - {id: b, label: B, service: S, examples: [x]}\n",
      "categories.0.examples"),
-    ("categories:\n  - {id: a, label: A, service: S, examples: [x]}\n  - {id: a, label: B, service: S, examples: [y]}\n",
-     "'a' is used twice"),
-    ("categories:\n  - {id: 'Pas Bon', label: A, service: S, examples: [x]}\n  - {id: b, label: B, service: S, examples: [y]}\n",
-     "categories.0.id"),
+    ("categories:\n  - {id: a, label: A, service: S, examples: [x]}\n"
+     "  - {id: a, label: B, service: S, examples: [y]}\n", "'a' is used twice"),
+    ("categories:\n  - {id: 'Pas Bon', label: A, service: S, examples: [x]}\n"
+     "  - {id: b, label: B, service: S, examples: [y]}\n", "categories.0.id"),
 ])
 def test_invalid_taxonomies_are_refused_with_the_problem_named(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "t.yaml"
@@ -55,7 +55,7 @@ def test_the_digest_changes_with_the_content(default_taxonomy: Taxonomy) -> None
 def test_requests_settings_are_strict(tmp_path: Path) -> None:
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("requests:\n  review_treshold: 0.4\n")
-    with pytest.raises(ConfigError, match="unknown key 'requests.review_treshold'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'requests\.review_treshold'"):
         load_settings(environ={"ASSISTANT_CONFIG": str(overlay)})
 
 
