@@ -85,9 +85,9 @@ class EvaluationReport:
 
 def evaluate(qualify: Callable[[str], Qualification], items: Sequence[LabelledRequest],
              categories: Sequence[str]) -> EvaluationReport:
-    unknown = sorted({item.category for item in items if item.category not in categories})
+    unknown = sorted({str(item.category) for item in items if item.category not in categories})
     if unknown:
-        raise RequestFileError(f"categories not in the taxonomy: {', '.join(str(c) for c in unknown)}")
+        raise RequestFileError(f"categories not in the taxonomy: {', '.join(unknown)}")
     started = time.perf_counter()
     results = [qualify(item.text) for item in items]
     elapsed = time.perf_counter() - started
