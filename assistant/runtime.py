@@ -12,6 +12,7 @@ from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import RetrievalService
 
 if TYPE_CHECKING:
+    from assistant.requests.qualifier import TaxonomyQualifier
     from ingestion.pipeline import Ingestor
 
 
@@ -35,6 +36,13 @@ class Runtime:
     @cached_property
     def retrieval(self) -> RetrievalService:
         return RetrievalService(self.knowledge, self.embeddings, self.settings.retrieval)
+
+    @cached_property
+    def requests_qualifier(self) -> TaxonomyQualifier:
+        """The configured taxonomy with the stored staff corrections (`assistant/requests`)."""
+        from assistant.requests.factory import build_qualifier
+
+        return build_qualifier(self.settings, self.embeddings, self.database)
 
     def ingestor(self) -> Ingestor:
         # Imported here: the parsers pull in heavy libraries that the chat service never needs.

@@ -11,10 +11,10 @@ import typer
 
 from assistant.cli.app import fail, runtime_or_exit
 from assistant.cli.requests_app import requests_app
-from assistant.requests.evaluation import RequestFileError, evaluate, read_requests
+from assistant.requests.evaluation import LabelledRequest, RequestFileError, evaluate, read_requests
 from assistant.requests.factory import build_qualifier
-from assistant.requests.qualification import Qualification
-from assistant.requests.qualifier import TaxonomyQualifier
+from assistant.requests.qualification import Correction, Qualification
+from assistant.requests.qualifier import TaxonomyQualifier, UnknownCategory
 from assistant.requests.taxonomy import TaxonomyError, load_taxonomy
 
 TaxonomyOption = Annotated[
@@ -26,8 +26,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 def _qualifier(taxonomy: Path | None) -> TaxonomyQualifier:
     runtime = runtime_or_exit()
     try:
-        return build_qualifier(runtime.settings, runtime.embeddings, None if taxonomy else runtime.database,
-                               taxonomy.resolve() if taxonomy else None)
+        if taxonomy is None:
+            return runtime.requests_qualifier
+        return build_qualifier(runtime.settings, runtime.embeddings, None, taxonomy.resolve())
     except TaxonomyError as exc:
         raise fail(str(exc), code=1) from exc
 
@@ -96,13 +97,10 @@ def eval_requests(
     _print_report(report.as_dict())
 
 
-def _learn(qualifier: TaxonomyQualifier, corrections: list[Any]) -> None:
-    from assistant.requests.qualification import Correction
-    from assistant.requests.qualifier import UnknownCategory
-
+def _learn(qualifier: TaxonomyQualifier, corrections: list[LabelledRequest]) -> None:
     for item in corrections:
         try:
-            qualifier.learn(Correction(item.text, item.category, "eval"))
+            qualifier.learn(Correction(item.text, str(item.category), "eval"))
         except UnknownCategory as exc:
             raise fail(str(exc), code=1) from exc
 

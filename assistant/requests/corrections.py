@@ -27,6 +27,7 @@ class CorrectionRow(Base):
 class CorrectionStore:
     def __init__(self, database: Database) -> None:
         self._database = database
+        database.create_schema()
 
     def add(self, correction: Correction) -> None:
         with self._database.session() as session:
