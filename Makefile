@@ -41,11 +41,23 @@ $(PY):
 	$(PIP) install -q --upgrade pip setuptools wheel
 
 python-deps: $(STAMPS)/python
+# llama-cpp-python is compiled here, never with pip's default -march=native: on a CPU with AMX (this
+# machine's Xeon) that build runs llama.cpp's AMX kernels, which crash (SIGSEGV in ggml_backend_amx_mul_mat,
+# 0.3.36, at the first token). A portable AVX2 build runs on any x86-64-v3 server; it is kept in a wheelhouse
+# named after the version and the flags, so that pip's cache cannot hand back a native build.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_WHEELHOUSE := $(HOME)/.cache/assistant-territorial/wheels/llama-cpp-$(LLAMA_CPP_VERSION)-avx2
 # torch is pinned first: an open spec would pull a multi-GB CUDA build. llama-cpp-python compiles once
-# (about 8 minutes on 2 cores); pip's wheel cache makes later installs quick. The postgres extra (psycopg)
+# (about 8 minutes on 2 cores); the wheelhouse makes later installs quick. The postgres extra (psycopg)
 # lets the tests run the stores against a throwaway PostgreSQL server (Debian's postgresql, above).
-$(STAMPS)/python: pyproject.toml | $(PY)
+$(STAMPS)/python: pyproject.toml Makefile | $(PY)
 	$(PIP) install -q torch==2.13.0
+	@if ! ls $(LLAMA_WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "llama-cpp-python $(LLAMA_CPP_VERSION): compiling a portable AVX2 build (about 8 minutes on 2 cores, once)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-cache-dir --no-deps \
+	    'llama-cpp-python==$(LLAMA_CPP_VERSION)' -w $(LLAMA_WHEELHOUSE); fi
+	$(PIP) install -q --no-deps --force-reinstall $(LLAMA_WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install -q -e '.[st,llm,dev,postgres]'
 	@mkdir -p $(STAMPS) && touch $@
 

@@ -4,9 +4,10 @@ Stored: username, time (UTC), action, endpoint (method + route template, never t
 status code, request id, collections searched, document ids retrieved and cited, a target (path parameters).
 Never stored: answers, tokens; questions only when `audit.record_questions` is on.
 
-Rows cannot be edited: the service has no update method, and a trigger refuses UPDATE in SQL. The
-application installs it at start on SQLite and PostgreSQL (on PostgreSQL, only if missing: a trigger the
-DBA installed is left alone). When the application's role does not own the table, the DBA adds:
+Rows cannot be edited: the service has no update method, and a trigger refuses UPDATE in SQL, on SQLite
+and PostgreSQL (created by the first migration, `assistant/migrations/versions/0001_initial_schema.py`,
+only if missing: a trigger the DBA installed is left alone). When the application's role does not own the
+table, the DBA adds:
 
     REVOKE UPDATE, TRUNCATE ON audit_events FROM assistant_app;
 """
@@ -18,27 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, select, text
+from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.config import AuditSettings
 from assistant.database import Base, Database
-
-_SQLITE_NO_UPDATE = """
-CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
-"""
-_POSTGRES_REFUSE_UPDATE = """
-CREATE OR REPLACE FUNCTION audit_events_refuse_update() RETURNS trigger LANGUAGE plpgsql AS
-  $$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$
-"""
-_POSTGRES_NO_UPDATE = """
-CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-  FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_update()
-"""
-_POSTGRES_HAS_TRIGGER = """
-SELECT 1 FROM pg_trigger WHERE tgname = 'audit_events_no_update' AND tgrelid = 'audit_events'::regclass
-"""
 
 
 def utc(moment: datetime) -> datetime:
@@ -100,7 +85,6 @@ class AuditLog:
         self._db = database
         self._settings = settings
         database.create_schema()
-        _refuse_updates(database)
 
     @property
     def retention(self) -> timedelta:
@@ -140,20 +124,6 @@ class AuditLog:
         with self._db.session() as session:
             result = session.execute(delete(AuditEventRow).where(AuditEventRow.at < cutoff))
             return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _refuse_updates(database: Database) -> None:
-    """Install the trigger that refuses UPDATE on audit_events (idempotent)."""
-    dialect = database.engine.dialect.name
-    with database.engine.begin() as connection:
-        if dialect == "sqlite":
-            connection.execute(text(_SQLITE_NO_UPDATE))
-        elif dialect == "postgresql":
-            # Serialises concurrent starts (several workers), which would otherwise race to create it.
-            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_events_no_update'))"))
-            if connection.scalar(text(_POSTGRES_HAS_TRIGGER)) is None:
-                connection.execute(text(_POSTGRES_REFUSE_UPDATE))
-                connection.execute(text(_POSTGRES_NO_UPDATE))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -215,6 +215,12 @@ class Catalog:
             value = session.scalar(select(CollectionRow.generation).where(CollectionRow.name == collection))
             return int(value or 0)
 
+    def generations(self) -> dict[str, int]:
+        """The generation of every collection."""
+        with self._db.session() as session:
+            return {name: int(generation) for name, generation in
+                    session.execute(select(CollectionRow.name, CollectionRow.generation))}
+
     def counts(self) -> dict[str, int]:
         with self._db.session() as session:
             return {

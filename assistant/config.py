@@ -112,11 +112,18 @@ class DatabaseSettings(_Strict):
         None, description="SQLAlchemy URL of the relational store (e.g. postgresql+psycopg://...). Empty: "
         "SQLite file `assistant.db` in the data directory.")
     echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+    migrate_on_start: bool = Field(
+        True, description="Apply pending schema migrations when the service (or a command) opens the database. "
+        "Off: refuse to start while the database is behind, naming `assistant db upgrade` (for a DBA who "
+        "migrates by hand, after a backup).")
 
 
 class ServerSettings(_Strict):
     host: str = Field("127.0.0.1", description="Address the HTTP service listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes of `assistant serve` on that port. Each loads its own "
+        "embedding model and, with llm.backend llama-cpp, its own language model (memory per worker, README).")
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest request body accepted, in bytes (declared "
         "or streamed); larger ones get 413 before being read. The JSON APIs need a few kilobytes.")
@@ -132,6 +139,9 @@ class AuditSettings(_Strict):
 
 class RateLimitSettings(_Strict):
     enabled: bool = Field(True, description="Limit each user's requests to the expensive endpoints.")
+    store: Literal["database", "memory"] = Field(
+        "database", description="Where the buckets live: `database`, the relational store, shared by every "
+        "worker and host using it (a limit holds whichever process answers); `memory`, this process only.")
     chat_per_minute: int = Field(
         20, ge=1, description="Sustained chat requests per user and minute (JSON, stream and OpenAI-compatible).")
     search_per_minute: int = Field(60, ge=1, description="Sustained search requests per user and minute.")

@@ -6,12 +6,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# Constraint names the same on both engines, and equal to PostgreSQL's own defaults (`<table>_pkey`,
+# `<table>_<column>_fkey`, `<table>_<column>_key`), so the databases `create_all` made before migrations
+# carry the names the revisions use; indexes keep SQLAlchemy's `ix_<table>_<column>`.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
 
 
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -46,14 +57,29 @@ def create_database_engine(url: str, echo: bool = False) -> Engine:
 
 
 class Database:
-    """Owns the engine; `session()` is a unit of work that commits on success and rolls back on error."""
+    """Owns the engine; `session()` is a unit of work that commits on success and rolls back on error.
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    `migrate`: whether `create_schema()` applies pending migrations (`database.migrate_on_start`) or only
+    refuses a database that is behind."""
+
+    def __init__(self, url: str, echo: bool = False, migrate: bool = True) -> None:
         self.engine = create_database_engine(url, echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._migrate = migrate
+        self._schema_ready = False
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """The schema at the latest revision: migrated (Alembic) or, with `migrate=False`, checked
+        (`SchemaBehind` when it is not). Once per Database: every store's constructor calls it."""
+        if self._schema_ready:
+            return
+        from assistant.migrations.runner import require_head, upgrade_to_head
+
+        if self._migrate:
+            upgrade_to_head(self.engine)
+        else:
+            require_head(self.engine)
+        self._schema_ready = True
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -12,6 +12,7 @@ The lexical index is stamped with the catalog generation and rebuilt when stale.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,21 +72,27 @@ class _Openings:
 
 class KnowledgeBase:
     def __init__(
-        self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex, originals: OriginalsStore
+        self, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex, originals: OriginalsStore,
+        vectors_as_of: Mapping[str, int] | None = None,
     ) -> None:
+        """`vectors_as_of`: each collection's catalog generation, read before `vectors` was opened."""
         self.catalog = catalog
         self.vectors = vectors
         self.lexical = lexical
         self.originals = originals
-        # Catalog generation each collection's vectors were last known to match, in this process.
-        self._vector_generation: dict[str, int] = {}
+        # The catalog generation of each collection that this process's view of the vectors includes; a
+        # collection missing here (created since) or at another generation means: reopen the view.
+        self._vector_generation: dict[str, int] = dict(vectors_as_of or {})
+        self._sync_lock = threading.Lock()
         self._openings: dict[str, _Openings] = {}
 
     @classmethod
     def open(cls, data_dir: Path, database: Database) -> KnowledgeBase:
         database.create_schema()
-        return cls(Catalog(database), ChromaVectorIndex(data_dir / "chroma"), LexicalIndex(data_dir / "lexical"),
-                   OriginalsStore(data_dir / "originals"))
+        catalog = Catalog(database)
+        as_of = catalog.generations()  # before the vectors open: a write in between is seen as a change
+        return cls(catalog, ChromaVectorIndex(data_dir / "chroma"), LexicalIndex(data_dir / "lexical"),
+                   OriginalsStore(data_dir / "originals"), as_of)
 
     def store_document(
         self, document: DocumentToStore, chunks: Sequence[StoredChunk], opening: np.ndarray | None = None
@@ -110,8 +117,15 @@ class KnowledgeBase:
             self.vectors.delete(openings_key(document.collection), [opening_id(previous.id, previous.content_hash)])
         if previous is not None and previous.content_hash != document.content_hash:
             self.release_original(previous.content_hash)
-        self._vector_generation[document.collection] = self.catalog.generation(document.collection)
+        self._saw_own_write(document.collection)
         return len(replaced)
+
+    def _saw_own_write(self, collection: str) -> None:
+        """Our view includes our own write: still in sync, unless another process wrote too meanwhile."""
+        with self._sync_lock:
+            known = self._vector_generation.get(collection)
+            if known is not None and self.catalog.generation(collection) == known + 1:
+                self._vector_generation[collection] = known + 1
 
     def release_original(self, content_hash: str) -> bool:
         """Delete the copy of an original once no document references it; True when it was deleted."""
@@ -128,7 +142,7 @@ class KnowledgeBase:
         self.vectors.delete(document.collection, removed)
         self.vectors.delete(openings_key(document.collection), [opening_id(document.id, document.content_hash)])
         self.release_original(document.content_hash)
-        self._vector_generation[document.collection] = self.catalog.generation(document.collection)
+        self._saw_own_write(document.collection)
         return True
 
     def set_collection_groups(self, name: str, groups: Sequence[str]) -> CollectionRow:
@@ -156,17 +170,18 @@ class KnowledgeBase:
         generation = self.catalog.generation(collection)
         self.lexical.rebuild(collection, generation, self.catalog.lexical_source(collection))
 
-    def sync_vectors(self, generations: dict[str, int]) -> None:
+    def sync_vectors(self, generations: Mapping[str, int]) -> None:
         """Make other processes' writes visible before searching the collections (name -> catalog generation).
 
-        Call it before querying collections concurrently: it may reopen the vector store."""
-        stale = [name for name, generation in generations.items()
-                 if self._vector_generation.setdefault(name, generation) != generation]
-        if stale:
-            # Another process (an `assistant ingest` beside the service) changed these collections.
+        Call it before querying collections concurrently: it may reopen the vector store (after the
+        queries in flight)."""
+        with self._sync_lock:
+            if all(self._vector_generation.get(name) == generation for name, generation in generations.items()):
+                return
+            # Another process (a worker, an `assistant ingest`) changed or created these collections.
+            as_of = self.catalog.generations()
             self.vectors.reload()
-            self._vector_generation.clear()
-            self._vector_generation.update(generations)
+            self._vector_generation = as_of
 
     def dense_search(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
         return self.vectors.query(collection, vector, limit)

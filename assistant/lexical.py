@@ -2,16 +2,21 @@
 
 The index is derived from the catalog and stamped with the collection's generation: a stale or missing
 index (after a crash, or another process's ingestion) is rebuilt from the catalog before it is used.
+The index folder is shared by every process on the data directory: a rebuild, or a read of the folder,
+holds the collection's lock file, so that of several workers finding it stale one rebuilds it and the
+others read the result.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import shutil
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -121,8 +126,20 @@ class LexicalIndex:
     def _dir(self, collection: str) -> Path:
         return self._root / chroma_collection_name(collection)
 
+    @contextmanager
+    def _folder_lock(self, collection: str) -> Iterator[None]:
+        """Exclusive use of the collection's folder, across processes (released if the process dies)."""
+        self._root.mkdir(parents=True, exist_ok=True)
+        with open(self._root / f"{chroma_collection_name(collection)}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield  # closing the file releases the lock
+
     def rebuild(self, collection: str, generation: int, entries: Sequence[tuple[str, str, str, str]]) -> None:
         """Build the passage and document indexes and swap them in atomically on disk."""
+        with self._folder_lock(collection):
+            self._rebuild(collection, generation, entries)
+
+    def _rebuild(self, collection: str, generation: int, entries: Sequence[tuple[str, str, str, str]]) -> None:
         final = self._dir(collection)
         staging = final.with_name(final.name + ".staging")
         shutil.rmtree(staging, ignore_errors=True)
@@ -180,11 +197,12 @@ class LexicalIndex:
             return self._read_or_rebuild(collection, generation, source)
 
     def _read_or_rebuild(self, collection: str, generation: int, source: LexicalSource) -> _LoadedIndex:
-        directory = self._dir(collection)
-        if self._stored_generation(collection) != generation or not (directory / "documents").is_dir():
-            self.rebuild(collection, generation, source(collection))
-            return self._loaded[collection]
-        loaded = _LoadedIndex(generation, self._read(directory / "chunks"), self._read(directory / "documents"))
+        with self._folder_lock(collection):
+            directory = self._dir(collection)
+            if self._stored_generation(collection) != generation or not (directory / "documents").is_dir():
+                self._rebuild(collection, generation, source(collection))
+                return self._loaded[collection]
+            loaded = _LoadedIndex(generation, self._read(directory / "chunks"), self._read(directory / "documents"))
         with self._lock:
             self._loaded[collection] = loaded
         return loaded
@@ -211,5 +229,6 @@ class LexicalIndex:
                 for i in top_indices(scores, limit) if scores[i] > 0]
 
     def drop(self, collection: str) -> None:
-        shutil.rmtree(self._dir(collection), ignore_errors=True)
+        with self._folder_lock(collection):
+            shutil.rmtree(self._dir(collection), ignore_errors=True)
         self._loaded.pop(collection, None)

@@ -1,7 +1,8 @@
 """Per-user rate limits on the expensive endpoints: a token bucket per (user, kind of request).
 
-The buckets live in this process (`InMemoryBuckets`); behind the `BucketStore` protocol a shared store
-(Redis, the database) can replace them when several service processes run.
+Behind the `BucketStore` protocol: `InMemoryBuckets` (this process only) or, by default, the relational
+store's `assistant.shared_buckets.DatabaseBuckets`, shared by every worker and host using the same database,
+so that a user's limit is the same whichever process answers (`rate_limits.store`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from assistant.config import RateLimitSettings
+from assistant.database import Database
 
 Kind = Literal["chat", "search", "download"]
 _MAX_BUCKETS = 10_000
@@ -62,8 +64,9 @@ class InMemoryBuckets:
             if bucket is None:
                 self._forget_full_buckets(now, rate)
                 bucket = self._buckets[key] = _Bucket(rate.capacity, now)
-            bucket.tokens = min(rate.capacity, bucket.tokens + (now - bucket.updated) * rate.per_second)
-            bucket.updated = now
+            elapsed = max(0.0, now - bucket.updated)  # a clock stepping back refills nothing
+            bucket.tokens = min(rate.capacity, bucket.tokens + elapsed * rate.per_second)
+            bucket.updated = max(now, bucket.updated)
             if bucket.tokens >= 1:
                 bucket.tokens -= 1
                 return 0.0
@@ -81,7 +84,7 @@ class InMemoryBuckets:
 class RateLimiter:
     def __init__(
         self, settings: RateLimitSettings, store: BucketStore | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._store = store or InMemoryBuckets()
@@ -96,6 +99,15 @@ class RateLimiter:
         """Count one request of `username`; raise `RateLimitExceeded` when over the limit."""
         if not self._settings.enabled:
             return
-        wait = self._store.take(f"{kind}\0{username}", self._rates[kind], self._clock())
+        wait = self._store.take(f"{kind}:{username}", self._rates[kind], self._clock())
         if wait > 0:
             raise RateLimitExceeded(wait)
+
+
+def build_rate_limiter(settings: RateLimitSettings, database: Database) -> RateLimiter:
+    """The limiter with the configured store: the database's (shared by every process), or this process's."""
+    if settings.store == "memory" or not settings.enabled:
+        return RateLimiter(settings, InMemoryBuckets())
+    from assistant.shared_buckets import DatabaseBuckets  # imports this module
+
+    return RateLimiter(settings, DatabaseBuckets(database))

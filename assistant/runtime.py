@@ -23,7 +23,8 @@ class Runtime:
     @cached_property
     def database(self) -> Database:
         self.settings.data_path.mkdir(parents=True, exist_ok=True)
-        return Database(self.settings.database_url, self.settings.database.echo)
+        database = self.settings.database
+        return Database(self.settings.database_url, database.echo, database.migrate_on_start)
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:

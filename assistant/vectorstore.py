@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,13 +61,58 @@ def chroma_collection_name(collection: str) -> str:
     return f"c-{slug}-{digest}"
 
 
+class _SharedUse:
+    """Operations run side by side; a reopen of the client waits for those in flight and runs alone."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._users = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive)
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._users -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            self._condition.wait_for(lambda: self._users == 0)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._exclusive = False
+                self._condition.notify_all()
+
+
+def _stale(error: Exception) -> bool:
+    """Chroma's error when this process's view misses vectors another process added since it opened."""
+    from chromadb.errors import InternalError
+
+    return isinstance(error, InternalError) and "finding id" in str(error)
+
+
 class ChromaVectorIndex:
+    """Chroma's persistent store. Another process's writes are seen after `reload`; until then queries
+    answer from this process's view, and reading vectors that another process added fails (so `vectors`
+    reloads and reads again)."""
+
     _WRITE_BATCH = 2000
 
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self._path = path
-        self._lock = threading.Lock()
+        self._use = _SharedUse()
         self._client = self._open()
         self._collections: dict[str, Any] = {}
 
@@ -79,7 +125,7 @@ class ChromaVectorIndex:
         )
 
     def reload(self) -> None:
-        with self._lock:
+        with self._use.exclusive():
             # Chroma shares one in-memory system per path in a process; releasing our client drops it
             # (when we were its only user) so that the reopened one reads other processes' writes.
             self._client.close()
@@ -87,7 +133,7 @@ class ChromaVectorIndex:
             self._client = self._open()
 
     def close(self) -> None:
-        with self._lock:
+        with self._use.exclusive():
             self._client.close()
             self._collections = {}
 
@@ -110,53 +156,67 @@ class ChromaVectorIndex:
     def upsert(
         self, collection: str, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Metadata]
     ) -> None:
-        handle = self._collection(collection)
-        for start in range(0, len(ids), self._WRITE_BATCH):
-            end = start + self._WRITE_BATCH
-            handle.upsert(
-                ids=list(ids[start:end]),
-                embeddings=vectors[start:end].tolist(),
-                metadatas=[dict(item) for item in metadatas[start:end]],
-            )
+        with self._use.shared():
+            handle = self._collection(collection)
+            for start in range(0, len(ids), self._WRITE_BATCH):
+                end = start + self._WRITE_BATCH
+                handle.upsert(
+                    ids=list(ids[start:end]),
+                    embeddings=vectors[start:end].tolist(),
+                    metadatas=[dict(item) for item in metadatas[start:end]],
+                )
 
     def delete(self, collection: str, ids: Sequence[str]) -> None:
-        handle = self._collection(collection, create=False)
-        if handle is None or not ids:
-            return
-        for start in range(0, len(ids), self._WRITE_BATCH):
-            handle.delete(ids=list(ids[start : start + self._WRITE_BATCH]))
+        with self._use.shared():
+            handle = self._collection(collection, create=False)
+            if handle is None or not ids:
+                return
+            for start in range(0, len(ids), self._WRITE_BATCH):
+                handle.delete(ids=list(ids[start : start + self._WRITE_BATCH]))
 
     def update_metadata(self, collection: str, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
-        handle = self._collection(collection, create=False)
-        if handle is None:
-            return
-        for start in range(0, len(ids), self._WRITE_BATCH):
-            end = start + self._WRITE_BATCH
-            handle.update(ids=list(ids[start:end]), metadatas=[dict(m) for m in metadatas[start:end]])
+        with self._use.shared():
+            handle = self._collection(collection, create=False)
+            if handle is None:
+                return
+            for start in range(0, len(ids), self._WRITE_BATCH):
+                end = start + self._WRITE_BATCH
+                handle.update(ids=list(ids[start:end]), metadatas=[dict(m) for m in metadatas[start:end]])
 
     def query(self, collection: str, vector: np.ndarray, limit: int) -> list[VectorHit]:
         # Distances only, and no count() first: each extra read costs milliseconds on the hot path.
-        handle = self._collection(collection, create=False)
-        if handle is None:
-            return []
-        result = handle.query(query_embeddings=[vector.tolist()], n_results=limit, include=["distances"])
+        with self._use.shared():
+            handle = self._collection(collection, create=False)
+            if handle is None:
+                return []
+            result = handle.query(query_embeddings=[vector.tolist()], n_results=limit, include=["distances"])
         ids, distances = result["ids"][0], result["distances"][0]
         return [VectorHit(item, 1.0 - float(distance)) for item, distance in zip(ids, distances, strict=True)]
 
     def ids(self, collection: str) -> set[str]:
-        handle = self._collection(collection, create=False)
-        if handle is None:
-            return set()
-        return set(handle.get(include=[])["ids"])
+        with self._use.shared():
+            handle = self._collection(collection, create=False)
+            return set() if handle is None else set(handle.get(include=[])["ids"])
 
     def vectors(self, collection: str) -> tuple[list[str], np.ndarray]:
-        handle = self._collection(collection, create=False)
-        if handle is None:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        stored = handle.get(include=["embeddings"])
+        try:
+            return self._stored_vectors(collection)
+        except Exception as error:
+            if not _stale(error):
+                raise
+        self.reload()
+        return self._stored_vectors(collection)
+
+    def _stored_vectors(self, collection: str) -> tuple[list[str], np.ndarray]:
+        with self._use.shared():
+            handle = self._collection(collection, create=False)
+            if handle is None:
+                return [], np.zeros((0, 0), dtype=np.float32)
+            stored = handle.get(include=["embeddings"])
         return list(stored["ids"]), np.asarray(stored["embeddings"], dtype=np.float32)
 
     def drop(self, collection: str) -> None:
-        if self._collection(collection, create=False) is not None:
-            self._client.delete_collection(chroma_collection_name(collection))
-        self._collections.pop(collection, None)
+        with self._use.shared():
+            if self._collection(collection, create=False) is not None:
+                self._client.delete_collection(chroma_collection_name(collection))
+            self._collections.pop(collection, None)

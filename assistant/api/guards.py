@@ -142,7 +142,7 @@ def _event(scope: Scope, trail: AuditTrail, username: str, action: str, endpoint
 def _quota(kind: Kind) -> Callable[[Principal, Services], Awaitable[Principal]]:
     async def check(user: Agent, services: Services) -> Principal:
         try:
-            services.limiter.check(kind, user.username)
+            await asyncio.to_thread(services.limiter.check, kind, user.username)  # a database write
         except RateLimitExceeded as exc:
             raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, exc.message,
                                 headers={"Retry-After": exc.retry_after_header}) from exc

@@ -12,8 +12,9 @@ from assistant.conversations import ConversationStore
 from assistant.downloads import DownloadService
 from assistant.embeddings import EmbeddingModel
 from assistant.llm import ChatModel, ModelGate, build_chat_model
+from assistant.llm.shared_gate import build_model_gate
 from assistant.metrics import Metrics
-from assistant.ratelimit import RateLimiter
+from assistant.ratelimit import RateLimiter, build_rate_limiter
 from assistant.runtime import Runtime
 
 
@@ -41,11 +42,12 @@ def build_services(
     if embeddings is not None:
         runtime.__dict__["embeddings"] = embeddings
     model = model or build_chat_model(settings.llm, settings.models_path, load=True)
-    gate = ModelGate(concurrency=settings.llm.concurrency, max_queue=settings.llm.max_queue)
+    gate = build_model_gate(settings.llm, runtime.database)
     conversations = ConversationStore(runtime.database)
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
+    limiter = build_rate_limiter(settings.rate_limits, runtime.database)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
-                       AuditLog(runtime.database, settings.audit), RateLimiter(settings.rate_limits),
+                       AuditLog(runtime.database, settings.audit), limiter,
                        AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from assistant.config import ConfigError, Settings, load_settings
+from assistant.migrations.errors import SchemaError
 from assistant.runtime import Runtime
 
 app = typer.Typer(
@@ -57,6 +58,7 @@ def register_commands() -> None:
     from assistant.cli import (  # noqa: F401  (commands register on import)
         admin,
         ask,
+        db,
         documents,
         evaluate,
         ingest,
@@ -70,6 +72,9 @@ def main() -> None:
     register_commands()
     try:
         app()
+    except SchemaError as exc:  # any command that opens a database behind (migrate_on_start off) or unusable
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted: everything committed so far is kept; run the same command again")
         sys.exit(130)

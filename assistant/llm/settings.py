@@ -55,6 +55,12 @@ class LLMSettings(BaseModel):
         default=8, ge=0,
         description="Requests allowed to wait for a generation slot; more are refused with HTTP 429 "
         "and a Retry-After.")
+    admission: Literal["auto", "process", "shared"] = Field(
+        default="auto",
+        description="Whom `concurrency` and `max_queue` bound: `process`, each worker (llama-cpp: each "
+        "worker loads its own model, so N workers run N x concurrency generations and hold N copies of "
+        "its memory); `shared`, every worker and host using the database together (a remote server's "
+        "capacity); `auto`, shared for openai-compatible, process for llama-cpp.")
     answer_mode_default: RequestedAnswerMode = Field(
         default="auto",
         description="`extractive` quotes passages, `generative` writes an answer with the model, "
