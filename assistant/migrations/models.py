@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "assistant.identity.sessions",
     "assistant.shared_buckets",
     "assistant.llm.shared_gate",
+    "assistant.requests.corrections",
 )
 
 
