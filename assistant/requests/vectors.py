@@ -39,7 +39,7 @@ class VectorCache:
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
         staging = self._path.with_name(self._path.name + ".tmp.npz")
-        np.savez(staging, **self._vectors)
+        np.savez(staging, **self._vectors)  # type: ignore[arg-type]  # numpy stubs type **kwds as allow_pickle
         staging.replace(self._path)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
