@@ -15,7 +15,7 @@ from assistant.requests.evaluation import LabelledRequest, RequestFileError, eva
 from assistant.requests.factory import build_qualifier
 from assistant.requests.qualification import Correction, Qualification
 from assistant.requests.qualifier import TaxonomyQualifier, UnknownCategory
-from assistant.requests.taxonomy import TaxonomyError, load_taxonomy
+from assistant.requests.taxonomy import TaxonomyError
 
 TaxonomyOption = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML to use instead of the configured one.")
@@ -76,19 +76,17 @@ def eval_requests(
     try:
         items = read_requests(requests, labelled=True)
         corrections = read_requests(learn, labelled=True) if learn else []
-        categories = load_taxonomy(taxonomy.resolve()).ids if taxonomy else None
-    except (RequestFileError, TaxonomyError) as exc:
+    except RequestFileError as exc:
         raise fail(str(exc), code=1) from exc
     runtime = runtime_or_exit()
     try:
-        qualifier = build_qualifier(runtime.settings, runtime.embeddings, None, taxonomy.resolve() if taxonomy
-                                    else None)
-        categories = categories or load_taxonomy(runtime.settings.resolve(runtime.settings.requests.taxonomy)).ids
+        qualifier = build_qualifier(runtime.settings, runtime.embeddings, None,
+                                    taxonomy.resolve() if taxonomy else None)
     except TaxonomyError as exc:
         raise fail(str(exc), code=1) from exc
     _learn(qualifier, corrections)
     try:
-        report = evaluate(qualifier.qualify, items, categories)
+        report = evaluate(qualifier.qualify, items, qualifier.categories)
     except RequestFileError as exc:
         raise fail(str(exc), code=1) from exc
     if as_json:

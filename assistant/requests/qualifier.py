@@ -41,6 +41,10 @@ class TaxonomyQualifier:
                 self._learned += 1
 
     @property
+    def categories(self) -> list[str]:
+        return self._taxonomy.ids
+
+    @property
     def version(self) -> str:
         return f"{self._taxonomy.digest}+{self._learned}"
 
