@@ -22,6 +22,7 @@ from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
 from assistant.jobs.settings import JobsSettings
 from assistant.llm.settings import LLMSettings
+from assistant.requests.settings import RequestsSettings
 from assistant.settings_base import ConfigError as ConfigError
 from assistant.settings_base import StrictSettings as _Strict
 
@@ -180,6 +181,7 @@ class Settings(_Strict):
     jobs: JobsSettings = Field(default_factory=JobsSettings)  # type: ignore[arg-type]
     admin: AdminSettings = Field(default_factory=AdminSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)  # type: ignore[arg-type]
+    requests: RequestsSettings = Field(default_factory=RequestsSettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from assistant.jobs.service import JobService
     from assistant.jobs.store import JobStore
     from assistant.jobs.transport import JobTransport
+    from assistant.requests.qualifier import TaxonomyQualifier
     from ingestion.pipeline import Ingestor
 
 
@@ -46,6 +47,13 @@ class Runtime:
         from assistant.analysis.factory import build_analysis
 
         return build_analysis(self.settings, self.database)
+
+    @cached_property
+    def requests_qualifier(self) -> TaxonomyQualifier:
+        """The configured taxonomy with the stored staff corrections (`assistant/requests`)."""
+        from assistant.requests.factory import build_qualifier
+
+        return build_qualifier(self.settings, self.embeddings, self.database)
 
     def ingestor(self) -> Ingestor:
         # Imported here: the parsers pull in heavy libraries that the chat service never needs.

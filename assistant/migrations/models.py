@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "assistant.llm.shared_gate",
     "assistant.jobs.models",
     "assistant.analysis.catalog",
+    "assistant.requests.corrections",
 )
 
 
