@@ -79,9 +79,9 @@ ingest-demo: install
 # Re-adding an unchanged file is a no-op.
 INSEE_DATA := ../shared/data/insee
 demo-datasets: install
-	@if [ -d $(INSEE_DATA) ]; then $(VENV)/bin/assistant datasets add $(INSEE_DATA)/*.csv --cards deploy/demo/datasets; \
+	@if [ -d $(INSEE_DATA) ]; then $(VENV)/bin/assistant datasets add $(INSEE_DATA)/*.csv --cards deploy/demo/datasets --inline; \
 	else echo "$(INSEE_DATA) is absent: loading the project's demonstration table"; \
-	  $(VENV)/bin/assistant datasets add deploy/demo/datasets/fallback/*.csv --cards deploy/demo/datasets; fi
+	  $(VENV)/bin/assistant datasets add deploy/demo/datasets/fallback/*.csv --cards deploy/demo/datasets --inline; fi
 
 run: ingest-demo demo-datasets
 	deploy/run-dev.sh

@@ -1,6 +1,7 @@
 """`assistant datasets add|list|show|remove|set-groups` and `assistant data ask`: the territorial analysis.
 
-Loading runs here, synchronously, through `load_dataset` (the same function a background job calls)."""
+Loading is a background job that `assistant worker` runs and this command follows (`assistant/cli/datasets_job.py`);
+`--inline` loads here, through the same `load_dataset`."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ def add(
         "--name", help="Dataset name (one file only; default: the file's).")] = None,
     groups: Annotated[str | None, typer.Option("--groups", help="Groups that may read it (g1,g2).")] = None,
     public: Annotated[bool, typer.Option("--public", help="Every analyst may read it.")] = False,
+    inline: Annotated[bool, typer.Option(
+        "--inline", help="Load here instead of queueing a job for `assistant worker`.")] = False,
 ) -> None:
     """Load files into the catalogue; an unchanged file is skipped, a changed one replaces its table at once."""
     if name is not None and len(paths) > 1:
@@ -48,6 +51,16 @@ def add(
         group_list = parse_groups(groups)
     except AccessChoiceError as exc:
         raise fail(str(exc)) from exc
+    if not inline:
+        from assistant.analysis.loading_job import dataset_load_payload
+        from assistant.cli.admin import operator_name
+        from assistant.cli.datasets_job import load_as_job
+
+        payload = dataset_load_payload(paths, cards, name, group_list, public)
+        code = load_as_job(runtime_or_exit(), payload, operator_name())
+        if code:
+            raise typer.Exit(code)
+        return
     service, failed = _service(), 0
     for path in paths:
         try:
