@@ -80,7 +80,7 @@ def test_day_one_taxonomy_reaches_the_issue_target(dayone_report: EvaluationRepo
 
 def test_no_email_or_phone_is_left_in_masked_text(default_qualifier: TaxonomyQualifier) -> None:
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-    phone = re.compile(r"(?:\+33|0)\s?[1-9](?:[\s.\-]?\d{2}){4}")
+    phone = re.compile(r"(?<![\d+])(?:\+33|0)\s?[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")  # not inside a longer number
     items = [item for name in ("tune.jsonl", "heldout.jsonl") for item in read_requests(EVAL_DIR / name)]
     with_contacts = [item.text for item in items if email.search(item.text) or phone.search(item.text)]
     assert len(with_contacts) >= 15
