@@ -20,8 +20,8 @@ from assistant.requests.qualifier import TaxonomyQualifier
 
 pytestmark = [pytest.mark.integration, pytest.mark.eval]
 EVAL_DIR = Path(__file__).parent / "requests"
-DAYONE_ROUTED_FLOOR = 0.0  # set from the measured figure
-DAYONE_REVIEW_FLOOR = 1.0
+DAYONE_ROUTED_FLOOR = 0.65  # measured: 0.68 routed, 29 % to review (README)
+DAYONE_REVIEW_FLOOR = 0.32
 
 
 def _settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
@@ -71,7 +71,8 @@ def test_day_one_taxonomy_holds_its_measured_level(dayone_report: EvaluationRepo
     assert dayone_report.routed_accuracy is not None and dayone_report.routed_accuracy >= DAYONE_ROUTED_FLOOR
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 day-one target not reached yet: see README")
+@pytest.mark.xfail(strict=True, reason="issue 11 day-one target not reached yet (measured 0.68 routed, "
+                   "29 % review): see README")
 def test_day_one_taxonomy_reaches_the_issue_target(dayone_report: EvaluationReport) -> None:
     assert dayone_report.review_share <= 0.25
     assert dayone_report.routed_accuracy is not None and dayone_report.routed_accuracy >= 0.85
@@ -79,7 +80,7 @@ def test_day_one_taxonomy_reaches_the_issue_target(dayone_report: EvaluationRepo
 
 def test_no_email_or_phone_is_left_in_masked_text(default_qualifier: TaxonomyQualifier) -> None:
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-    phone = re.compile(r"(?:\+33|0)\s?[1-9](?:[\s.\-]?\d{2}){4}")
+    phone = re.compile(r"(?<![\d+])(?:\+33|0)\s?[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")  # not inside a longer number
     items = [item for name in ("tune.jsonl", "heldout.jsonl") for item in read_requests(EVAL_DIR / name)]
     with_contacts = [item.text for item in items if email.search(item.text) or phone.search(item.text)]
     assert len(with_contacts) >= 15
