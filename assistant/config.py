@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from assistant.admin.settings import AdminSettings
+from assistant.analysis.settings import AnalysisSettings
 from assistant.auth_settings import AuthSettings, DirectorySettings
 from assistant.auth_settings import DevUserSettings as DevUserSettings
 from assistant.auth_settings import OidcSettings as OidcSettings
@@ -20,6 +22,7 @@ from assistant.auth_settings import RoleNames as RoleNames
 from assistant.auth_settings import SessionSettings as SessionSettings
 from assistant.jobs.settings import JobsSettings
 from assistant.llm.settings import LLMSettings
+from assistant.requests.settings import RequestsSettings
 from assistant.settings_base import ConfigError as ConfigError
 from assistant.settings_base import StrictSettings as _Strict
 
@@ -176,6 +179,9 @@ class Settings(_Strict):
     directory: DirectorySettings = Field(default_factory=DirectorySettings)  # type: ignore[arg-type]
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)  # type: ignore[arg-type]
     jobs: JobsSettings = Field(default_factory=JobsSettings)  # type: ignore[arg-type]
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)  # type: ignore[arg-type]
+    requests: RequestsSettings = Field(default_factory=RequestsSettings)  # type: ignore[arg-type]
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else PROJECT_ROOT / path

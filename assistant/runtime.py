@@ -12,9 +12,11 @@ from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import RetrievalService
 
 if TYPE_CHECKING:
+    from assistant.analysis.service import AnalysisService
     from assistant.jobs.service import JobService
     from assistant.jobs.store import JobStore
     from assistant.jobs.transport import JobTransport
+    from assistant.requests.qualifier import TaxonomyQualifier
     from ingestion.pipeline import Ingestor
 
 
@@ -39,6 +41,19 @@ class Runtime:
     @cached_property
     def retrieval(self) -> RetrievalService:
         return RetrievalService(self.knowledge, self.embeddings, self.settings.retrieval)
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        from assistant.analysis.factory import build_analysis
+
+        return build_analysis(self.settings, self.database)
+
+    @cached_property
+    def requests_qualifier(self) -> TaxonomyQualifier:
+        """The configured taxonomy with the stored staff corrections (`assistant/requests`)."""
+        from assistant.requests.factory import build_qualifier
+
+        return build_qualifier(self.settings, self.embeddings, self.database)
 
     def ingestor(self) -> Ingestor:
         # Imported here: the parsers pull in heavy libraries that the chat service never needs.
@@ -70,6 +85,8 @@ class Runtime:
     def close(self) -> None:
         if "job_transport" in self.__dict__:
             self.job_transport.close()
+        if "analysis" in self.__dict__:
+            self.analysis.close()
         if "retrieval" in self.__dict__:
             self.retrieval.close()
         if "knowledge" in self.__dict__:

@@ -54,7 +54,8 @@ cat <<BANNER
     julien.bernard / julien-dev   agent, group urbanisme
     claire.martin  / claire-dev   agent, group direction-generale
     sophie.petit   / sophie-dev   citizen_service
-    karim.haddad   / karim-dev    analyst
+    karim.haddad   / karim-dev    analyst (open data: $url/analyse)
+    nadia.lefebvre / nadia-dev    analyst, group direction-generale
     admin          / admin-dev    admin
     paul.durand    / paul-dev     no role (sees the 403 page)
   Background jobs: \`assistant ingest DIR --collection NAME --groups G\` queues an ingestion that the

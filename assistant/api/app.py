@@ -13,7 +13,17 @@ from assistant.api.auth import Authenticator, build_authenticator
 from assistant.api.deps import get_current_user
 from assistant.api.guards import AuditMiddleware
 from assistant.api.intake import AuthenticateBeforeBody, BodySizeLimit
-from assistant.api.routes import admin, auth, chat, conversations, documents, health, openai_compat
+from assistant.api.routes import (
+    admin,
+    admin_ingestion,
+    auth,
+    chat,
+    conversations,
+    data,
+    documents,
+    health,
+    openai_compat,
+)
 from assistant.api.services import AppServices, build_services
 from assistant.config import Settings
 from assistant.identity.guard import check_auth_configuration
@@ -48,7 +58,7 @@ def create_app(
     app.state.settings = settings
     app.state.services = services
     app.state.authenticator = authenticator
-    for module in (health, auth, chat, conversations, documents, openai_compat, admin, docs):
+    for module in (health, auth, chat, conversations, documents, openai_compat, admin, admin_ingestion, data, docs):
         app.include_router(module.router)
     mount_web(app)
     app.add_middleware(AuthenticateBeforeBody, current_user=get_current_user)  # innermost: the route is known

@@ -46,6 +46,10 @@ AUDITED_ROUTES = {
     "DELETE /api/conversations/{conversation_id}": "conversation.delete",
     "GET /api/me/export": "export",
     "DELETE /api/me/conversations": "conversation.delete_all",
+    "POST /api/data/ask": "data.ask",
+    "POST /api/data/export": "data.export",
+    "GET /api/data/datasets": "data.datasets",
+    "GET /api/data/datasets/{name}": "data.dataset",
 }
 
 

@@ -33,6 +33,13 @@ class Source(BaseModel):
     url: str
 
 
+class GroundingCheck(BaseModel):
+    checked: bool
+    refused: bool = Field(description="the generated answer was replaced by the extractive one, with a note")
+    reason: str = Field(description="grounded, no_citation or unsupported")
+    unsupported: list[str] = Field(description="kinds of the facts absent from the cited sources (amount, date...)")
+
+
 class ChatAnswer(BaseModel):
     conversation_id: str | None
     message_id: str | None
@@ -42,6 +49,10 @@ class ChatAnswer(BaseModel):
     citations: list[int]
     sources: list[Source]
     timings: dict[str, float]
+    data: dict[str, Any] | None = Field(None, description="The table answer of the question's data part, for an "
+                                        "analyst (« ..., et combien d'habitants compte la commune ? »).")
+    grounding: GroundingCheck | None = Field(
+        None, description="generative answers only: the check of its facts against the cited sources")
 
 
 class ConversationSummary(BaseModel):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.admin.ingestion import IngestionAdmin
+from assistant.analysis.factory import with_model
+from assistant.analysis.mixed import DataCompanion
+from assistant.analysis.service import AnalysisService
 from assistant.audit import AuditLog
 from assistant.chat.prompts import PromptLibrary
 from assistant.chat.service import ChatService
@@ -31,6 +35,8 @@ class AppServices:
     limiter: RateLimiter
     access: AccessService
     downloads: DownloadService
+    ingestion_admin: IngestionAdmin
+    analysis: AnalysisService
 
 
 def build_services(
@@ -47,7 +53,9 @@ def build_services(
     runtime.knowledge  # noqa: B018  (creates the schema, opens the index)
     chat = ChatService(runtime.retrieval, runtime.embeddings, model, gate, prompts, conversations,
                        settings.llm, settings.chat)
+    chat.data_companion = DataCompanion(runtime.analysis)
     limiter = build_rate_limiter(settings.rate_limits, runtime.database)
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), limiter,
-                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge))
+                       AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
+                       IngestionAdmin.for_runtime(runtime), with_model(runtime.analysis, settings, model))

@@ -6,15 +6,18 @@ It knows nothing of HTTP: the web routes, the OpenAI-compatible API and the CLI 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.chat.citations import clean_citations
 from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
 from assistant.chat.extractive import best_quotes
+from assistant.chat.grounding import GroundingCheck, StreamGate
 from assistant.chat.history import ConversationHistory
 from assistant.chat.prompts import PromptLibrary
 from assistant.config import ChatSettings
@@ -25,6 +28,11 @@ from assistant.llm.control_tokens import ControlTokens
 from assistant.llm.settings import is_capable
 from assistant.principal import Principal
 from assistant.retrieval import Passage, RetrievalService
+
+log = logging.getLogger("assistant.chat")
+
+if TYPE_CHECKING:
+    from assistant.analysis.mixed import DataCompanion
 
 RequestedMode = Literal["auto", "extractive", "generative"]
 
@@ -41,7 +49,8 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class ChatEvent:
-    kind: Literal["meta", "sources", "token", "done"]
+    # `replace`: the text streamed so far is withdrawn; `answer` is the whole text to show instead.
+    kind: Literal["meta", "sources", "token", "replace", "data", "done"]
     data: dict[str, Any]
 
 
@@ -53,6 +62,9 @@ class _Turn:
     conversation_id: str | None = None
     history: list[ChatMessage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    answer: str = ""
+    cited: list[int] = field(default_factory=list)
+    grounding: dict[str, object] | None = None  # the guard's verdict on a generated answer
 
 
 def source_payload(number: int, passage: Passage) -> dict[str, Any]:
@@ -81,6 +93,8 @@ class ChatService:
         self.extractive_gate = ModelGate(concurrency=chat.extractive_concurrency,
                                          max_queue=chat.extractive_max_queue, expected_hold_s=2.0)
         self._control: ControlTokens | None = None
+        # Answers the data part of a mixed question (assistant.analysis.mixed), when the service has one.
+        self.data_companion: DataCompanion | None = None
 
     @property
     def control_tokens(self) -> ControlTokens:
@@ -115,25 +129,29 @@ class ChatService:
             passages = passages[:used]  # only what the model sees may be cited
         sources = [source_payload(n, p) for n, p in enumerate(passages, start=1)]
         yield ChatEvent("sources", {"sources": sources, "collections": result.collections})
-        cited: list[int]
         if not passages:
-            answer, cited = self._prompts.render("no_answer.j2", question=request.message), []
+            turn.answer = self._prompts.render("no_answer.j2", question=request.message)
             turn.mode = "none"
-            yield ChatEvent("token", {"text": answer})
+            yield ChatEvent("token", {"text": turn.answer})
         elif turn.mode == "extractive":
-            answer, cited = await self._extractive(question, passages)
-            yield ChatEvent("token", {"text": answer})
+            turn.answer, turn.cited = await self._extractive(question, passages)
+            yield ChatEvent("token", {"text": turn.answer})
         else:
-            parts: list[str] = []
-            async for delta in self._generate(turn, messages):
-                parts.append(delta)
-                yield ChatEvent("token", {"text": delta})
-            answer, cited = clean_citations("".join(parts), len(passages))
+            async for event in self._guarded_generation(turn, question, messages, passages):
+                yield event
+        data = await asyncio.to_thread(self.data_companion.answer, principal, request.message) \
+            if self.data_companion is not None else None
+        if data is not None:
+            from assistant.analysis.mixed import appended_text
+
+            turn.answer += appended_text(data)
+            yield ChatEvent("data", data)
         turn.timings["total_ms"] = (time.perf_counter() - started) * 1000
-        message_id = await asyncio.to_thread(self._save_answer, turn, answer, sources, cited)
+        message_id = await asyncio.to_thread(self._save_answer, turn, sources)
         yield ChatEvent("done", {
-            "message_id": message_id, "conversation_id": turn.conversation_id, "answer": answer,
-            "citations": cited, "mode": turn.mode, "grounded": bool(passages),
+            "message_id": message_id, "conversation_id": turn.conversation_id, "answer": turn.answer,
+            "citations": turn.cited, "mode": turn.mode, "grounded": bool(passages), "grounding": turn.grounding,
+            "data": data,
             "timings": {k: round(v, 1) for k, v in turn.timings.items()},
         })
 
@@ -186,21 +204,49 @@ class ChatService:
         turn.timings["prompt_ms"] = (time.perf_counter() - clock) * 1000
         return built
 
-    async def _generate(self, turn: _Turn, messages: list[ChatMessage]) -> AsyncIterator[str]:
+    async def _guarded_generation(
+        self, turn: _Turn, question: str, messages: list[ChatMessage], passages: list[Passage]
+    ) -> AsyncIterator[ChatEvent]:
+        """Generated text reaches the stream only once checked against the cited sources (grounding.py);
+        an answer that fails the check is replaced by the extractive answer, with a note saying why."""
+        gate = StreamGate(GroundingCheck([passage.text for passage in passages]))
+        async with aclosing(self._generate(turn, messages)) as deltas:
+            async for delta in deltas:
+                shown = await asyncio.to_thread(gate.feed, delta)
+                if shown:
+                    yield ChatEvent("token", {"text": shown})
+                if gate.failure is not None:
+                    break  # a fact in none of the sources: stop the model now
+        rest, verdict = await asyncio.to_thread(gate.finish)
+        turn.grounding = verdict.summary()
+        if not verdict.refused:
+            if rest:
+                yield ChatEvent("token", {"text": rest})
+            turn.answer, turn.cited = clean_citations(gate.text, len(passages))
+            return
+        log.info("generated answer refused by the grounding check: %s %s", verdict.reason,
+                 [(fact.kind, fact.text) for fact in verdict.unsupported])
+        extractive, turn.cited = await self._extractive(question, passages)
+        turn.answer, turn.mode = f"{verdict.note()}\n\n{extractive}", "extractive"
+        yield ChatEvent("replace", {"answer": turn.answer, "reason": verdict.reason})
+
+    async def _generate(self, turn: _Turn, messages: list[ChatMessage]) -> AsyncGenerator[str, None]:
         async with self._gate.slot():
             clock = time.perf_counter()
             first = True
-            async for delta in stream_in_thread(self._model, messages, max_tokens=self._llm.max_answer_tokens,
-                                                temperature=self._llm.temperature, gate=self._gate):
-                if first:
-                    turn.timings["first_token_ms"] = (time.perf_counter() - clock) * 1000
-                    first = False
-                yield delta
+            deltas = stream_in_thread(self._model, messages, max_tokens=self._llm.max_answer_tokens,
+                                      temperature=self._llm.temperature, gate=self._gate)
+            async with aclosing(deltas):  # closed early by the grounding check: the model stops at once
+                async for delta in deltas:
+                    if first:
+                        turn.timings["first_token_ms"] = (time.perf_counter() - clock) * 1000
+                        first = False
+                    yield delta
             turn.timings["generation_ms"] = (time.perf_counter() - clock) * 1000
 
-    def _save_answer(self, turn: _Turn, answer: str, sources: list[dict[str, Any]], cited: list[int]) -> str | None:
+    def _save_answer(self, turn: _Turn, sources: list[dict[str, Any]]) -> str | None:
         if not turn.request.persist or turn.conversation_id is None:
             return None
-        shown = [dict(source, cited=source["number"] in cited) for source in sources]
+        shown = [dict(source, cited=source["number"] in turn.cited) for source in sources]
         return self._conversations.add_message(
-            turn.principal.username, turn.conversation_id, "assistant", answer, turn.mode, shown)
+            turn.principal.username, turn.conversation_id, "assistant", turn.answer, turn.mode, shown)

@@ -55,7 +55,20 @@ def runtime_or_exit() -> Runtime:
 
 
 def register_commands() -> None:
-    from assistant.cli import admin, ask, db, documents, evaluate, ingest, jobs, models, serve, worker  # noqa: F401  (commands register on import)
+    from assistant.cli import (  # noqa: F401  (commands register on import)
+        admin,
+        ask,
+        datasets,
+        db,
+        documents,
+        evaluate,
+        ingest,
+        jobs,
+        models,
+        requests_qualify,
+        serve,
+        worker,
+    )
 
 
 def main() -> None:

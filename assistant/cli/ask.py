@@ -82,7 +82,7 @@ def _answer(runtime: Runtime, principal: Principal, question: str, collections: 
     async def collect() -> dict[str, Any]:
         result: dict[str, Any] = {}
         async for event in services.chat.stream(principal, request):
-            result.update(event.data if event.kind != "token" else {})
+            result.update(event.data if event.kind not in ("token", "replace", "data") else {})  # done carries data
         return result
 
     try:

@@ -1,4 +1,4 @@
-"""`assistant eval retrieval`: recall@1, recall@5 and MRR@10 over a question file."""
+"""`assistant eval retrieval` (recall@1, recall@5, MRR@10) and `assistant eval answers` (annotated answers)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,32 @@ def eval_retrieval(
         return
     for key, value in report.as_dict().items():
         typer.echo(f"{key:10} {value}")
+
+
+@eval_app.command("answers")
+def eval_answers(
+    annotations: Annotated[Path, typer.Option(
+        "--annotations", help="YAML: questions: [{question, source, answer}] (answer copied from the source).")],
+    collection: Annotated[list[str] | None, typer.Option("--collection", help="Search only here.")] = None,
+    misses: Annotated[Path | None, typer.Option("--misses", help="Write the missed questions here (JSON).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Score answers (retrieval included): the extractive answer and two baselines over the same search."""
+    from assistant.answer_evaluation import Baselines, evaluate_answers, load_annotations
+    from assistant.api.services import build_services
+
+    try:
+        items = load_annotations(annotations)
+    except (OSError, EvaluationError) as exc:
+        raise fail(str(exc), code=1) from exc
+    runtime = runtime_or_exit()
+    services = build_services(runtime)
+    report = evaluate_answers(services.chat, runtime.retrieval, Baselines(runtime.knowledge, runtime.embeddings),
+                              items, collection, runtime.settings.chat.context_passages)
+    if misses is not None:
+        misses.write_text(json.dumps(report.misses, ensure_ascii=False, indent=2), encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    for key, value in report.as_dict().items():
+        typer.echo(f"{key:18} {value}")

@@ -72,4 +72,7 @@ def run_audit_purge(runtime: Runtime, context: JobContext, payload: AuditPurgePa
 
 
 def job_kinds() -> dict[str, JobKind]:
-    return {INGEST: JobKind(IngestPayload, run_ingestion), AUDIT_PURGE: JobKind(AuditPurgePayload, run_audit_purge)}
+    from assistant.analysis.loading_job import DATASET_LOAD, DatasetLoadPayload, run_dataset_load
+
+    return {INGEST: JobKind(IngestPayload, run_ingestion), AUDIT_PURGE: JobKind(AuditPurgePayload, run_audit_purge),
+            DATASET_LOAD: JobKind(DatasetLoadPayload, run_dataset_load)}

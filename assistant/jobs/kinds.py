@@ -69,7 +69,7 @@ Handler = Callable[["Runtime", JobContext, Any], Outcome]
 
 @dataclass(frozen=True)
 class JobKind:
-    payload: type[_Payload]
+    payload: type[BaseModel]
     handler: Handler
 
 
@@ -77,7 +77,7 @@ class InvalidJob(ValueError):
     """Unknown kind or bad payload: the job fails with this message, in French, for the admin."""
 
 
-def parse_payload(kinds: dict[str, JobKind], kind: str, payload: Any) -> tuple[JobKind, _Payload]:
+def parse_payload(kinds: dict[str, JobKind], kind: str, payload: Any) -> tuple[JobKind, BaseModel]:
     job_kind = kinds.get(kind)
     if job_kind is None:
         known = ", ".join(sorted(kinds))

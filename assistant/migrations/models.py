@@ -19,6 +19,8 @@ MODEL_MODULES = (
     "assistant.shared_buckets",
     "assistant.llm.shared_gate",
     "assistant.jobs.models",
+    "assistant.analysis.catalog",
+    "assistant.requests.corrections",
 )
 
 

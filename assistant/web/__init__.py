@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.web import errors, routes
+from assistant.web import admin_page, errors, routes
 from assistant.web.templating import STATIC_DIR, build_templates
 
 
@@ -15,6 +15,7 @@ def mount_web(app: FastAPI) -> None:
     app.state.web_templates = build_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(routes.router)
+    app.include_router(admin_page.router)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
 
 

@@ -6,10 +6,11 @@ import re
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from starlette.responses import RedirectResponse, Response
 
-from assistant.api.deps import Agent, Services
+from assistant.api.deps import Admin, Agent, CurrentUser, Services
+from assistant.api.routes.data import Analyst
 from assistant.api.routes.documents import document_chunk, readable_document
 from assistant.api.services import AppServices
 from assistant.catalog import DocumentRow
@@ -23,8 +24,22 @@ _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @router.get("/")
-def assistant_page(request: Request, user: Agent) -> Response:
+def assistant_page(request: Request, user: CurrentUser) -> Response:
+    if "agent" not in user.roles and not user.is_operator:
+        if "analyst" in user.roles:  # an analyst who does not chat lands on the analysis page
+            return RedirectResponse("/analyse", status.HTTP_303_SEE_OTHER)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "rôle « agent » requis")
     return render(request, "index.html", {"user": user})
+
+
+@router.get("/analyse")
+def analysis_page(request: Request, user: Analyst) -> Response:
+    return render(request, "analysis.html", {"user": user})
+
+
+@router.get("/admin/datasets")
+def datasets_admin_page(request: Request, user: Admin) -> Response:
+    return render(request, "datasets_admin.html", {"user": user})
 
 
 @router.get("/documents/{document_id}/view")

@@ -108,3 +108,28 @@ def test_error_in_the_middle_of_the_stream_is_explained(page: Page, live_server:
     expect(page.get_by_role("alert")).to_have_text("Le service est très sollicité, réessayez dans 12 s.")
     expect(page.locator(".message--assistant .source")).to_have_count(1)
     expect(page.get_by_role("button", name="Envoyer")).to_be_enabled()
+
+
+WATCH_TEXTS = """() => {
+  window.answerTexts = new Set();
+  new MutationObserver(() => {
+    const answer = document.querySelector('.message--assistant:last-child .answer');
+    if (answer) window.answerTexts.add(answer.textContent);
+  }).observe(document.getElementById('thread'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_a_replace_event_withdraws_the_streamed_text_at_once(page: Page, live_server: LiveServer) -> None:
+    """A generated answer refused by the grounding check: its text so far is replaced, before `done`."""
+    replacement = "Note : la réponse rédigée par le modèle n'a pas été retenue. Voici les passages [1]."
+    done = {**DONE, "answer": replacement + " (fin)", "mode": "extractive"}
+    replay(page, [("meta", {"conversation_id": "c-fake", "mode": "generative", "standalone_question": "q"}),
+                  ("sources", {"sources": SOURCES[:1]}), ("token", {"text": "Les encombrants sont collectés [1]. "}),
+                  ("replace", {"answer": replacement, "reason": "unsupported"}), ("done", done)])
+    page.goto(live_server.url + "/")
+    page.evaluate(WATCH_TEXTS)
+    ask(page, "Comment faire enlever des encombrants ?")
+    answer = last_answer(page)
+    expect(answer.locator(".answer")).to_have_text(replacement + " (fin)")
+    seen = page.evaluate("[...window.answerTexts]")
+    assert "Les encombrants sont collectés [1]. " in seen and replacement in seen

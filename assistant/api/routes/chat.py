@@ -56,8 +56,11 @@ def _sse(event: str, data: dict[str, object]) -> str:
 @router.post("/chat/stream", summary="The same answer, streamed as Server-Sent Events",
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
-                              "description": "events: meta, sources, token (repeated), done; or, when the "
-                                             "answer fails once streaming has begun, a last `error` event"}})
+                              "description": "events: meta, sources, token (repeated), done; a `replace` "
+                                             "event (its `answer` is the whole text to show instead of the "
+                                             "tokens so far) when a generated answer fails the grounding "
+                                             "check; or, when the answer fails once streaming has begun, a "
+                                             "last `error` event"}})
 async def chat_stream(body: ChatBody, user: ChatAgent, services: Services, trail: Trail) -> StreamingResponse:
     _refuse_when_full(services, body)
     events = trail.observe(services.chat.stream(user, _request(body)), body.message)

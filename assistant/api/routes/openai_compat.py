@@ -156,12 +156,16 @@ async def _stream(
 
     yield chunk({"role": "assistant", "content": ""})
     sources: list[Any] = []
+    streamed = False
     try:
         async for event in _chained(first, events):
             if event.kind == "sources":
                 sources = event.data["sources"]
             elif event.kind == "token":
+                streamed = True
                 yield chunk({"content": event.data["text"]})
+            elif event.kind == "replace":  # sent text cannot be withdrawn: what replaces it follows it
+                yield chunk({"content": ("\n\n" if streamed else "") + event.data["answer"]})
     except Exception as error:  # the 200 is gone: an error event, and the real outcome in the audit trail
         yield _error_event(stream_failed(trail, error))
         yield "data: [DONE]\n\n"

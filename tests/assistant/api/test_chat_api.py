@@ -39,7 +39,8 @@ def test_stream_sends_meta_sources_tokens_done(client: TestClient) -> None:
     response = client.post("/api/chat/stream", json={"message": "encombrants rendez-vous", "mode": "generative"})
     assert response.headers["content-type"].startswith("text/event-stream")
     kinds = [kind for kind, _ in sse_events(response.text)]
-    assert kinds[:2] == ["meta", "sources"] and kinds[-1] == "done" and kinds.count("token") > 3
+    # Generated text streams sentence by sentence, each once the grounding check passed it.
+    assert kinds[:2] == ["meta", "sources"] and kinds[-1] == "done" and kinds.count("token") >= 2
 
 
 def test_nothing_relevant_says_so_without_inventing(client: TestClient) -> None:

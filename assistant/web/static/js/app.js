@@ -112,6 +112,8 @@ function handle(answer, { kind, data }) {
     answer.sources(data.sources || []);
   } else if (kind === "token") {
     answer.token(data.text || "");
+  } else if (kind === "replace") {
+    answer.replace(data.answer || "");
   } else if (kind === "done") {
     answer.done(data);
     announce("Réponse terminée.");

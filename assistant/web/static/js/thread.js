@@ -57,6 +57,12 @@ export function streamingAnswer() {
     painting = false;
     if (!finished) renderAnswer(view.answer, text, sources);
   };
+  const schedule = () => {
+    if (!painting) {
+      painting = true;
+      requestAnimationFrame(paint);
+    }
+  };
   return {
     root: view.root,
     sources(list) {
@@ -65,10 +71,12 @@ export function streamingAnswer() {
     },
     token(delta) {
       text += delta;
-      if (!painting) {
-        painting = true;
-        requestAnimationFrame(paint);
-      }
+      schedule();
+    },
+    // A generated answer refused by the server's grounding check: its text so far is withdrawn.
+    replace(whole) {
+      text = whole;
+      schedule();
     },
     done(data) {
       finished = true;

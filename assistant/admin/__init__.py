@@ -1,0 +1,1 @@
+"""Administration of the corpus from the web page: allowed folders, ingestions followed live."""

@@ -1,0 +1,1 @@
+"""Territorial analysis: datasets (INSEE tables...) loaded into DuckDB, questions answered with exact figures."""
