@@ -106,4 +106,6 @@ def create_release_database(url: str, rows: bool = True) -> None:
 def fill(connection: Connection) -> None:
     metadata = MetaData()
     for name, rows in ROWS.items():
+        if name == "pending_logins":  # usable for minutes after creation: stamped now, not at import time
+            rows = [{**row, "created_at": datetime.now(UTC).replace(microsecond=0)} for row in rows]
         connection.execute(insert(Table(name, metadata, autoload_with=connection)), rows)
