@@ -38,5 +38,24 @@ def allowed_folder(requested: str, roots: Sequence[Path]) -> Path:
     return resolved
 
 
+def allowed_file(requested: str, roots: Sequence[Path], what: str = "fichier") -> Path:
+    """The resolved file, or FolderRefused: the same rule as folders, for one file (a dataset, its card)."""
+    text = requested.strip()
+    if not text:
+        raise FolderRefused(f"indiquez le {what}")
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        raise FolderRefused(f"chemin absolu attendu pour le {what} : {text}")
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(root) for root in allowed_roots(roots)):
+        raise FolderRefused(f"{what} refusé : {text} n'est dans aucun des dossiers autorisés "
+                            f"({roots_text(roots)}, réglage admin.ingest_roots)")
+    if not resolved.is_file():
+        raise FolderRefused(f"{what} introuvable : {resolved}")
+    if not os.access(resolved, os.R_OK):
+        raise FolderRefused(f"{what} illisible par le serveur (droits insuffisants) : {resolved}")
+    return resolved
+
+
 def roots_text(roots: Sequence[Path]) -> str:
     return ", ".join(str(root) for root in allowed_roots(roots))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 if TYPE_CHECKING:
     from assistant.jobs.kinds import JobContext, Outcome
@@ -25,9 +25,18 @@ class DatasetLoadPayload(BaseModel):
 
     paths: list[_Text] = Field(min_length=1, description="Files to load (absolute paths).")
     cards: _Text | None = Field(None, description="Folder of cards: FILE.csv takes DIR/FILE.yaml.")
+    card: _Text | None = Field(None, description="The card of the one file (instead of a folder of cards).")
     name: _Text | None = Field(None, description="Dataset name (one file only).")
     groups: list[_Text] | None = None
     public: bool = False
+
+    @model_validator(mode="after")
+    def _one_file_for_a_name_or_card(self) -> DatasetLoadPayload:
+        if len(self.paths) > 1 and (self.name is not None or self.card is not None):
+            raise ValueError("a name or a card describes one file: give one file with it")
+        if self.card is not None and self.cards is not None:
+            raise ValueError("give a card or a folder of cards, not both")
+        return self
 
 
 def dataset_load_payload(paths: list[Path], cards: Path | None, name: str | None, groups: list[str] | None,
@@ -67,7 +76,7 @@ def _load_one(runtime: Runtime, context: JobContext, payload: DatasetLoadPayload
     from assistant.jobs.views import FileResult
 
     try:
-        card = None
+        card = read_card(Path(payload.card)) if payload.card is not None else None
         if payload.cards is not None and card_path_for(path, Path(payload.cards)).exists():
             card = read_card(card_path_for(path, Path(payload.cards)))
         outcome = runtime.analysis.add(path, card, payload.name, payload.groups, payload.public)

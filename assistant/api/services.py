@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.access import AccessService
+from assistant.admin.datasets import DatasetLoadingAdmin
 from assistant.admin.ingestion import IngestionAdmin
 from assistant.analysis.factory import with_model
 from assistant.analysis.mixed import DataCompanion
@@ -37,6 +38,7 @@ class AppServices:
     downloads: DownloadService
     ingestion_admin: IngestionAdmin
     analysis: AnalysisService
+    dataset_admin: DatasetLoadingAdmin
 
 
 def build_services(
@@ -58,4 +60,5 @@ def build_services(
     return AppServices(runtime, model, gate, prompts, conversations, chat, Metrics(gate),
                        AuditLog(runtime.database, settings.audit), limiter,
                        AccessService.for_runtime(runtime), DownloadService(runtime.knowledge),
-                       IngestionAdmin.for_runtime(runtime), with_model(runtime.analysis, settings, model))
+                       IngestionAdmin.for_runtime(runtime), with_model(runtime.analysis, settings, model),
+                       DatasetLoadingAdmin.for_runtime(runtime))

@@ -18,12 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.cli.app import app, err_console, fail, runtime_or_exit
+from assistant.cli.following import follow_job
 from assistant.collection_access import AccessChoiceError, groups_for_ingestion, parse_groups
 from assistant.jobs.views import JobStatus
 from assistant.runtime import Runtime
 from ingestion.pipeline import FileOutcome, IngestionReport
-
-_NO_WORKER_AFTER_S = 15.0
 
 
 def _print_summary(console: Console, report: IngestionReport, seconds: float) -> None:
@@ -92,17 +91,11 @@ def _job_report(runtime: Runtime, job: JobStatus) -> IngestionReport:
 def _follow(runtime: Runtime, job: JobStatus) -> JobStatus:
     interactive = sys.stderr.isatty()
     printed = 0
-    queued_at = time.monotonic()
-    warned = False
     with _progress(interactive) as progress:
         task = progress.add_task(f"job {job.id}", total=None, rate=0.0)
 
         def on_change(current: JobStatus) -> None:
-            nonlocal printed, warned
-            if current.status == "queued" and not warned and time.monotonic() - queued_at > _NO_WORKER_AFTER_S:
-                warned = True
-                err_console.print(f"job {current.id} is still waiting for a worker: is `assistant worker` running? "
-                                  "(`make run` starts one)", highlight=False)
+            nonlocal printed
             elapsed = (time.time() - current.started_at.timestamp()) if current.started_at else 0.0
             name = Path(current.current_file).name if current.current_file else current.status
             progress.update(task, total=current.files_total, completed=current.files_done,
@@ -113,7 +106,7 @@ def _follow(runtime: Runtime, job: JobStatus) -> JobStatus:
                     _print_file(FileOutcome(Path(item.path), item.status, item.reason, warnings=list(item.warnings)))
                 printed = len(files)
 
-        return runtime.jobs.wait(job.id, on_change, poll_s=0.3)
+        return follow_job(runtime, job, err_console, "--inline runs it here", on_change)
 
 
 def _ingest_as_job(runtime: Runtime, paths: list[Path], collection: str, groups: list[str] | None,
@@ -122,14 +115,7 @@ def _ingest_as_job(runtime: Runtime, paths: list[Path], collection: str, groups:
 
     job = runtime.jobs.enqueue_ingestion(paths, collection, groups=groups, public=public, sync=sync,
                                          requested_by=operator_name())
-    err_console.print(f"job {job.id} queued (`assistant jobs cancel {job.id}` stops it; Ctrl-C only stops "
-                      "following it)", highlight=False)
-    try:
-        job = _follow(runtime, job)
-    except KeyboardInterrupt:
-        err_console.print(f"no longer following job {job.id}: it goes on in the background "
-                          f"(`assistant jobs show {job.id}`)", highlight=False)
-        raise typer.Exit(130) from None
+    job = _follow(runtime, job)
     report = _job_report(runtime, job)
     _print_summary(Console(), report, float(job.result.get("seconds") or 0.0))
     if job.status == "cancelled":

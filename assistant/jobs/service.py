@@ -93,14 +93,17 @@ class JobService:
         return self.enqueue(INGEST, payload, requested_by, retry_of=job_id)
 
     def wait(self, job_id: int, on_change: Callable[[JobStatus], None] | None = None,
-             poll_s: float = 0.5) -> JobStatus:
-        """Follow a job until it finishes, calling `on_change` whenever its progress moved."""
+             poll_s: float = 0.5, on_poll: Callable[[JobStatus], None] | None = None) -> JobStatus:
+        """Follow a job until it finishes, calling `on_change` whenever its progress moved and `on_poll` at
+        every look, moved or not (a job no worker takes never moves)."""
         seen: tuple[Any, ...] | None = None
         while True:
             job = self._get(job_id)
             state = (job.status, job.files_total, job.files_done, job.current_file, job.attempts)
             if state != seen and on_change is not None:
                 on_change(job)
+            if on_poll is not None:
+                on_poll(job)
             seen = state
             if job.finished:
                 return job

@@ -38,8 +38,8 @@ def analysis_page(request: Request, user: Analyst) -> Response:
 
 
 @router.get("/admin/datasets")
-def datasets_admin_page(request: Request, user: Admin) -> Response:
-    return render(request, "datasets_admin.html", {"user": user})
+def datasets_admin_page(request: Request, user: Admin, services: Services) -> Response:
+    return render(request, "datasets_admin.html", {"user": user, "roots": services.ingestion_admin.roots()})
 
 
 @router.get("/documents/{document_id}/view")

@@ -4,7 +4,8 @@ the real login flow), with the bundled models; then `assistant serve --workers 2
 
 - a user's rate limit holds across both: requests alternated between them are refused exactly as when
   they all go to one;
-- a document ingested by `assistant ingest` while they run is found through either, without restart;
+- a document ingested by `assistant ingest` (run by an `assistant worker`) while they run is found through
+  either, without restart;
 - a login started on A finishes on B, its session works on both, and logout on A ends it on B.
 """
 
@@ -31,6 +32,7 @@ from tests.support.dev_idp import (
     dev_idp_unavailable_reason,
     start_dev_idp,
 )
+from tests.support.jobs import running_worker
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(dev_idp_unavailable_reason() is not None, reason=str(dev_idp_unavailable_reason()))]
@@ -67,8 +69,9 @@ class Deployment:
         documents = self.folder / "documents"
         documents.mkdir(exist_ok=True)
         (documents / name).write_text(text, encoding="utf-8")
-        done = subprocess.run([ASSISTANT, "ingest", str(documents), "--collection", "demo", "--public"],
-                              env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+        with running_worker(self.env, self.folder / "worker.log", fake_embeddings=False):  # as `make run`
+            done = subprocess.run([ASSISTANT, "ingest", str(documents), "--collection", "demo", "--public"],
+                                  env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, done.stderr
 
     def bearer(self, user: str) -> dict[str, str]:

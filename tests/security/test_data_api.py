@@ -8,6 +8,7 @@ analyst role, users without any role, ID tokens and anonymous calls are refused.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 from assistant.analysis.cards import DatasetCard
 from assistant.api.app import create_app
 from assistant.api.services import build_services
+from assistant.jobs.handlers import job_kinds
+from assistant.jobs.worker import Worker
 from assistant.llm.fake import FakeChatModel
 from assistant.runtime import Runtime
 from tests.fakes import HashingEmbeddings
@@ -50,7 +53,7 @@ class DataApp:
 @pytest.fixture(scope="module")
 def data_app(idp: DevIdp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DataApp]:
     folder = tmp_path_factory.mktemp("data-api")
-    settings = security_settings(idp, folder / "data")
+    settings = security_settings(idp, folder / "data", admin={"ingest_roots": [str(folder / "imports")]})
     runtime = Runtime(settings)
     (folder / "population.csv").write_text(PUBLIC_CSV, encoding="utf-8")
     (folder / "subventions.csv").write_text(SECRET_CSV, encoding="utf-8")
@@ -154,3 +157,49 @@ def test_dataset_administration_is_for_admins_and_audited(data_app: DataApp) -> 
     assert ("admin", "admin.set_dataset_groups") in actions and ("karim.haddad", "data.ask") in actions
     asked = next(e for e in events if e.username == "nadia.lefebvre" and e.action == "data.ask" and e.status == 200)
     assert asked.collections == ["subventions"]
+
+
+def test_an_admin_loads_a_file_of_an_allowed_folder_as_a_job_and_follows_it(data_app: DataApp) -> None:
+    client, admin = data_app.client, data_app.headers("admin")
+    imports = data_app.runtime.settings.admin.ingest_roots[0]
+    imports.mkdir(exist_ok=True)
+    (imports / "logements.csv").write_text("code;commune;logements\n99001;Démoville;5400\n", encoding="utf-8")
+    (imports / "logements.yaml").write_text(
+        _card("logements", "Logements", ["logements"], True).model_dump_json(), encoding="utf-8")
+    started = client.post("/api/admin/datasets", headers=admin,
+                          json={"path": str(imports / "logements.csv"), "card_path": str(imports / "logements.yaml")})
+    assert started.status_code == 202, started.text
+    loading = started.json()
+    assert loading["status"] == "queued" and loading["files"] == []
+    Worker(data_app.runtime, data_app.runtime.job_store, data_app.runtime.job_transport, job_kinds()).run_job(
+        loading["id"])
+    done = client.get(f"/api/admin/datasets/loadings/{loading['id']}", headers=admin).json()
+    assert done["status"] == "succeeded" and done["files"][0]["dataset"] == "logements"
+    assert done["files"][0]["rows"] == 1
+    assert _ask(data_app, "karim.haddad", question="Nombre de logements à Démoville")["rows"] == [["Démoville", 5400]]
+    for user in ("karim.haddad", "nadia.lefebvre"):  # analysts, not admins: neither loads nor follows
+        headers = data_app.headers(user)
+        assert client.post("/api/admin/datasets", headers=headers,
+                           json={"path": str(imports / "logements.csv")}).status_code == 403
+        assert client.get(f"/api/admin/datasets/loadings/{loading['id']}", headers=headers).status_code == 403
+    assert client.get(f"/api/admin/datasets/loadings/{loading['id']}").status_code == 401
+
+
+def test_an_admin_cannot_load_a_file_outside_the_allowed_folders(data_app: DataApp, tmp_path: Path) -> None:
+    client, admin = data_app.client, data_app.headers("admin")
+    imports = data_app.runtime.settings.admin.ingest_roots[0]
+    imports.mkdir(exist_ok=True)
+    outside = tmp_path / "ailleurs.csv"
+    outside.write_text("code;commune;secret\n99001;Démoville;1\n", encoding="utf-8")
+    (imports / "lien.csv").symlink_to(outside)
+    before = len(data_app.runtime.jobs.recent())
+    for path in ("/etc/passwd", str(outside), str(imports / "lien.csv"), str(imports / ".." / "ailleurs.csv"),
+                 "relatif.csv"):
+        refused = client.post("/api/admin/datasets", headers=admin, json={"path": path})
+        assert refused.status_code == 400, path
+        assert "admin.ingest_roots" in refused.json()["detail"] or "absolu" in refused.json()["detail"], path
+    card_outside = client.post("/api/admin/datasets", headers=admin,
+                               json={"path": str(imports / "lien.csv"), "card_path": "/etc/hostname"})
+    assert card_outside.status_code == 400
+    assert len(data_app.runtime.jobs.recent()) == before  # nothing was queued
+    assert client.get("/api/admin/datasets/loadings/999999", headers=admin).status_code == 404

@@ -1,9 +1,11 @@
 """The territorial analysis page in Chromium: an analyst asks a question, sees the narrative, the table, the
 chart (rendered on the server) and the sources, and exports the CSV; an agent without the role gets the
-French 403 page. And the dataset administration page: who may read a dataset."""
+French 403 page. And the dataset administration page: who may read a dataset, and a file of an allowed folder
+loaded by a worker while the page follows it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from assistant.analysis.cards import card_path_for, read_card
 from assistant.api.app import create_app
 from assistant.api.services import build_services
 from assistant.config import load_settings
+from assistant.jobs.handlers import job_kinds
+from assistant.jobs.worker import Worker
 from assistant.runtime import Runtime
 from tests.web.conftest import LiveServer, _serve
 
@@ -24,16 +28,22 @@ TABLE = DATASETS / "fallback" / "demo_territoire_2024.csv"
 
 @pytest.fixture(scope="module")
 def analyst_server(tmp_path_factory: pytest.TempPathFactory, browser_context: BrowserContext) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("analysis-web")
     settings = load_settings(
-        environ={"ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("analysis-web"))}, profile="development",
+        environ={"ASSISTANT_DATA_DIR": str(folder / "data")}, profile="development",
         auth={"mode": "development", "dev_user": {"username": "karim.haddad", "roles": ["analyst", "admin"]}},
-        analysis={"home": {"epci": "299000001"}})
+        analysis={"home": {"epci": "299000001"}}, admin={"ingest_roots": [str(folder / "imports")]})
     runtime = Runtime(settings)
     runtime.analysis.add(TABLE, read_card(card_path_for(TABLE, DATASETS)))
+    worker = Worker(runtime, runtime.job_store, runtime.job_transport, job_kinds())  # `assistant worker`'s loop
+    working = threading.Thread(target=worker.run, daemon=True)
+    working.start()
     server, thread, url = _serve(create_app(settings, services=build_services(runtime)))
     yield url
     server.should_exit = True
     thread.join(timeout=10)
+    worker.stop()
+    working.join(timeout=30)
     runtime.close()
 
 
@@ -102,4 +112,28 @@ def test_the_admin_page_changes_who_may_read_a_dataset(browser_context: BrowserC
     expect(row.get_by_label("Groupes lecteurs de demo_territoire_2024")).to_have_value("")
     asked = page.request.post(analyst_server + "/api/data/ask", data={"question": "Population de Démoville"})
     assert asked.json()["rows"] == [["Démoville", 49870]]
+    page.close()
+
+
+def test_the_admin_page_loads_a_file_through_a_worker_and_refuses_one_outside(
+        browser_context: BrowserContext, analyst_server: str) -> None:
+    page = browser_context.new_page()
+    page.goto(analyst_server + "/admin/datasets")
+    roots = page.locator("main code").filter(has_text="imports")
+    expect(roots).to_have_count(1)
+    imports = Path(roots.inner_text())
+    imports.mkdir(parents=True, exist_ok=True)
+    (imports / "equipements_sportifs.csv").write_text("code;commune;equipements\n99001;Démoville;12\n"
+                                                      "99002;Exempleville;3\n", encoding="utf-8")
+    page.get_by_label("Chemin du fichier").fill("/etc/passwd")
+    page.get_by_role("button", name="Charger").click()
+    expect(page.locator("#message")).to_contain_text("n'est dans aucun des dossiers autorisés")
+    expect(page.locator("#message")).to_have_class("notice notice--error")
+    page.get_by_label("Chemin du fichier").fill(str(imports / "equipements_sportifs.csv"))
+    page.get_by_role("button", name="Charger").click()
+    expect(page.locator("#message")).to_contain_text("equipements_sportifs : chargé (2 lignes)", timeout=60_000)
+    expect(page.locator("#message")).not_to_have_class("notice notice--error")
+    row = page.locator("#datasets tbody tr", has_text="equipements_sportifs")
+    expect(row).to_contain_text("fiche déduite, à compléter")
+    assert page.request.delete(analyst_server + "/api/admin/datasets/equipements_sportifs").ok
     page.close()

@@ -4,17 +4,15 @@ datasets; and their administration (role `admin`, under /api/admin/, audited lik
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.admin.folders import FolderRefused
 from assistant.analysis.answers import DataAnswer
-from assistant.analysis.cards import CardError, read_card
 from assistant.analysis.exports import MEDIA_TYPES, NothingToExport, export
-from assistant.analysis.loader import DatasetAccessError
-from assistant.analysis.reading import DatasetFileError
 from assistant.analysis.service import UnknownDataset
 from assistant.analysis.spec import QuerySpec
 from assistant.analysis.sqlcheck import SqlRejected
@@ -22,6 +20,8 @@ from assistant.analysis.warehouse import QueryFailed, QueryTimeout
 from assistant.api.deps import Admin, Services, require_role
 from assistant.api.download_headers import content_disposition
 from assistant.api.guards import Trail
+from assistant.jobs.kinds import InvalidJob
+from assistant.jobs.service import UnknownJob
 from assistant.principal import Principal
 from assistant.ratelimit import RateLimitExceeded
 
@@ -126,8 +126,9 @@ def _public(summary: dict[str, Any], user: Principal) -> dict[str, Any]:
 
 class AddBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(min_length=1, max_length=4000, description="The file on the server (CSV, XLSX, ODS, Parquet).")
-    card_path: str | None = Field(None, max_length=4000, description="Its card (YAML) on the server.")
+    path: str = Field(min_length=1, max_length=4000, description="The file on the server (CSV, XLSX, ODS, "
+                      "Parquet), inside one of admin.ingest_roots.")
+    card_path: str | None = Field(None, max_length=4000, description="Its card (YAML), inside the same roots.")
     name: str | None = Field(None, max_length=63)
     groups: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(None, max_length=500)
     public: bool = False
@@ -144,15 +145,24 @@ def list_datasets(admin: Admin, services: Services) -> list[dict[str, Any]]:
     return [d.summary() for d in services.analysis.catalog.datasets()]
 
 
-@router.post("/api/admin/datasets", summary="Load a file of the server into the catalogue (synchronously)")
+@router.post("/api/admin/datasets", status_code=status.HTTP_202_ACCEPTED,
+             summary="Queue the loading of a file of an allowed folder (admin.ingest_roots) into the catalogue")
 def add_dataset(body: AddBody, admin: Admin, services: Services, trail: Trail) -> dict[str, Any]:
     trail.target = f"path={body.path}"
     try:
-        card = read_card(Path(body.card_path)) if body.card_path else None
-        outcome = services.analysis.add(Path(body.path), card, body.name, body.groups, body.public)
-    except (DatasetFileError, CardError, DatasetAccessError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
-    return {"status": outcome.status, "warnings": outcome.warnings, **outcome.dataset.summary()}
+        return services.dataset_admin.start(body.path, body.card_path, body.name, body.groups, body.public,
+                                            requested_by=admin.username)
+    except (FolderRefused, InvalidJob) as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+
+
+@router.get("/api/admin/datasets/loadings/{job_id}", summary="A loading's progress and, once done, its outcome")
+def dataset_loading(job_id: Annotated[int, PathParam(ge=1, le=2**62)], admin: Admin,
+                    services: Services) -> dict[str, Any]:
+    try:
+        return services.dataset_admin.status(job_id)
+    except UnknownJob as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
 @router.put("/api/admin/datasets/{name}/groups", summary="Change who may read a dataset")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import time
 from pathlib import Path
 
+from assistant.cli.following import NO_WORKER_AFTER_S
 from assistant.config import load_settings
 from assistant.runtime import Runtime
 from tests.support.jobs import ASSISTANT, job_environment, running_worker, wait_for, write_folder
@@ -75,4 +78,22 @@ def test_a_job_cancelled_while_followed_says_so(tmp_path: Path) -> None:
     assert f"CANCELLED job 1 stopped between two files: the {kept} files ingested before are kept" in " ".join(
         stdout.split())
     assert summary_counts(stdout)["files ingested"] == str(kept)
+    runtime.close()
+
+
+def test_ingest_without_a_worker_says_so_and_ctrl_c_leaves_the_job_queued(tmp_path: Path) -> None:
+    env = job_environment(tmp_path)
+    folder = write_folder(tmp_path / "docs", 1)
+    follower = subprocess.Popen([ASSISTANT, "ingest", str(folder), "--collection", "demo", "--public"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runtime = Runtime(load_settings(environ=env))
+    wait_for(lambda: runtime.jobs.recent(), what="the job to be queued")
+    time.sleep(NO_WORKER_AFTER_S + 3)
+    follower.send_signal(signal.SIGINT)
+    _, stderr = follower.communicate(timeout=60)
+    assert follower.returncode == 130, stderr
+    message = " ".join(stderr.split())
+    assert "job 1 is still waiting for a worker: is `assistant worker` running?" in message
+    assert "no longer following job 1: it goes on in the background" in message
+    assert [job.status for job in runtime.jobs.recent()] == ["queued"]
     runtime.close()

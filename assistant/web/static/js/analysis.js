@@ -1,23 +1,14 @@
 // The territorial analysis page: a question (or the query builder) -> narrative, chart, table, sources, exports.
 import { api, ApiError, describeError } from "./api.js";
 import { append, clear, el } from "./dom.js";
+import { datasetSources, fillTable } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
 let lastRequest = null;
 const territories = new Map();
 
-function formatCell(value) {
-  if (typeof value !== "number") return value === null || value === undefined ? "" : String(value);
-  return value.toLocaleString("fr-FR", { maximumFractionDigits: 6 });
-}
-
 function renderTable(columns, rows) {
-  const table = clear($("result-table"));
-  const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", text: c })));
-  const body = rows.map((row) => el("tr", {}, row.map((v) =>
-    el("td", { className: typeof v === "number" ? "number" : "", text: formatCell(v) }))));
-  append(table, [el("caption", { className: "visually-hidden", text: "Résultat" }), el("thead", {}, head),
-    el("tbody", {}, body)]);
+  fillTable(clear($("result-table")), columns, rows);
 }
 
 function renderAnswer(answer) {
@@ -36,8 +27,7 @@ function renderAnswer(answer) {
   }
   $("export-png").hidden = !answer.chart;
   $("exports").hidden = answer.status !== "answered";
-  append(clear($("sources")), (answer.datasets || []).map((d) =>
-    el("li", {}, el("strong", { text: d.title || d.name }), ` — ${d.producer || ""}, ${d.vintage}, ${d.licence}`)));
+  append(clear($("sources")), datasetSources(answer.datasets));
   $("sql").textContent = answer.sql || "(aucune requête)";
   $("status").textContent = answer.status === "answered" ? "Réponse affichée." : "Pas de réponse possible.";
 }

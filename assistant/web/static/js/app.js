@@ -114,6 +114,8 @@ function handle(answer, { kind, data }) {
     answer.token(data.text || "");
   } else if (kind === "replace") {
     answer.replace(data.answer || "");
+  } else if (kind === "data") {
+    answer.data(data);
   } else if (kind === "done") {
     answer.done(data);
     announce("Réponse terminée.");

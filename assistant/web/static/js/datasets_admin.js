@@ -1,4 +1,5 @@
-// The dataset administration page: readers, removal, loading a file of the server (the admin JSON API).
+// The dataset administration page: readers, removal, loading a file of an allowed folder (queued as a job for
+// `assistant worker`, followed here) through the admin JSON API.
 import { api, describeError } from "./api.js";
 import { append, clear, el } from "./dom.js";
 
@@ -48,15 +49,35 @@ async function load() {
   append(clear(document.querySelector("#datasets tbody")), datasets.map(row));
 }
 
+function outcomeText(loading) {
+  if (loading.status === "queued") return "Chargement en attente d'un processus `assistant worker`…";
+  if (!loading.finished) return `Chargement en cours : ${loading.current_file || ""}`;
+  const lines = loading.files.map((file) => (file.status === "failed"
+    ? `${file.path} : échec — ${file.reason}`
+    : `${file.dataset} : ${file.status === "unchanged" ? "inchangé" : "chargé"} (${file.rows.toLocaleString("fr-FR")} lignes)`
+      + (file.warnings.length ? ` ; ${file.warnings.join(" ; ")}` : "")));
+  if (loading.status === "cancelled") lines.push("Chargement annulé.");
+  return lines.join("\n") || loading.error || loading.status;
+}
+
+async function follow(loading) {
+  while (!loading.finished) {
+    say(outcomeText(loading));
+    await new Promise((resolve) => { setTimeout(resolve, 1000); });
+    loading = await api(`/api/admin/datasets/loadings/${loading.id}`);
+  }
+  const failed = loading.status !== "succeeded" || loading.files.some((file) => file.status === "failed");
+  say(outcomeText(loading), failed);
+  await load();
+}
+
 $("add-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const groups = groupsOf($("add-groups").value);
   const body = { path: $("add-path").value.trim(), card_path: $("add-card").value.trim() || null,
     groups: groups.length ? groups : null, public: groups.length === 0 };
   try {
-    const result = await api("/api/admin/datasets", { method: "POST", body });
-    say(`${result.name} : ${result.status === "unchanged" ? "inchangé" : "chargé"} (${result.rows} lignes).`);
-    await load();
+    await follow(await api("/api/admin/datasets", { method: "POST", body }));
   } catch (error) {
     say(error.detail || describeError(error), true);
   }

@@ -3,6 +3,7 @@
 import { el } from "./dom.js";
 import { feedbackWidget } from "./feedback.js";
 import { modeBadge, renderAnswer, renderSources } from "./render.js";
+import { datasetSources, fillTable } from "./tables.js";
 
 export function userMessage(text) {
   return el("article", { className: "message message--user" },
@@ -15,12 +16,24 @@ function assistantShell() {
     badge: el("div", { className: "message__badge" }),
     answer: el("div", { className: "answer" }),
     sources: el("section", { className: "sources", "aria-label": "Sources de la réponse" }),
+    data: el("section", { className: "data-answer", "aria-label": "Données de la réponse", hidden: true }),
     footer: el("div", { className: "message__footer" }),
   };
   view.root = el("article", { className: "message message--assistant" },
     el("h2", { className: "visually-hidden" }, "Réponse de l'assistant"),
-    view.badge, view.answer, view.sources, view.footer);
+    view.badge, view.answer, view.data, view.sources, view.footer);
   return view;
+}
+
+// The table answer of a question's data part (« … et combien d'habitants compte la commune ? »).
+function showData(view, data) {
+  if (!data || !data.columns) return;
+  view.data.hidden = false;
+  view.data.replaceChildren(
+    el("h3", { className: "data-answer__title" }, "Données"),
+    el("div", { className: "answer__table-wrap" },
+      fillTable(el("table", { className: "answer__table" }), data.columns, data.rows || [], "Données calculées")),
+    el("ul", { className: "data-answer__sources", "aria-label": "Jeux de données" }, ...datasetSources(data.datasets)));
 }
 
 function finish(view, { answer, sources, citations, mode, messageId, rating }) {
@@ -78,8 +91,12 @@ export function streamingAnswer() {
       text = whole;
       schedule();
     },
+    data(payload) {
+      showData(view, payload);
+    },
     done(data) {
       finished = true;
+      showData(view, data.data);
       finish(view, { answer: data.answer, sources, citations: data.citations || [], mode: data.mode,
                      messageId: data.message_id, rating: null });
     },
