@@ -6,6 +6,7 @@ queries only the allowed Chroma collections, with no metadata `where` filter on 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 import threading
@@ -120,9 +121,17 @@ class ChromaVectorIndex:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        return chromadb.PersistentClient(
-            path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        # Opening runs Chroma's own schema migrations: two processes opening a new store at once (the
+        # service and its worker, started together by `make run`) race on them ("table collections already
+        # exists"). One opening at a time per store, across processes.
+        with (self._path / ".open.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return chromadb.PersistentClient(
+                    path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+                )
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def reload(self) -> None:
         with self._use.exclusive():
