@@ -1,7 +1,7 @@
 """Retrieval evaluation on real service-public.fr fiches and questions (../shared/data).
 
-`make test` runs a fixed subset; `make eval` (ASSISTANT_EVAL_FULL=1) ingests all 941 fiches and scores
-all 535 questions. Results are written to bench/results/ for the README.
+`make test` runs a fixed subset, fiches without their titles (the hard case); `make eval`
+(ASSISTANT_EVAL_FULL=1) ingests all 941 fiches, with and without titles, and scores all 535 questions. Results are written to bench/results/ for the README.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def runner() -> Iterator[CliRunner]:
 
 
 @pytest.mark.parametrize(("variant", "targets"), [
-    ("title", {"recall@1": 0.95}),
+    # With its title a fiche is found first for every subset question (1.00): `make eval` only.
+    pytest.param("title", {"recall@1": 0.95}, marks=pytest.mark.skipif(not FULL, reason="make eval only")),
     ("body", {"recall@1": 0.88, "recall@5": 0.98}),
 ])
 def test_service_public_retrieval(runner: CliRunner, tmp_path: Path, variant: str,
