@@ -138,7 +138,8 @@ def best_quotes(
     scores = (vectors @ query + _WORD_OVERLAP_WEIGHT * overlap + _LABEL_OVERLAP_WEIGHT * label_overlap
               - penalties - _RANK_DECAY * ranks)
     quotes: list[Quote] = []
-    for index in np.argsort(-scores):
+    order = np.lexsort((np.arange(len(candidates)), -np.round(scores.astype(np.float64), 6)))  # ties: text order
+    for index in order:
         candidate = candidates[int(index)]
         if all(quote.text != candidate.text for quote in quotes):  # the same line from two copies of a document
             quotes.append(Quote(candidate.text, candidate.number, float(scores[index])))
