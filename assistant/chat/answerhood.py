@@ -26,12 +26,13 @@ HEADING_PENALTY = 0.04
 _HEADING_MAX_WORDS = 9
 
 
-def answerhood_penalty(sentence: str, table_row: bool = False) -> float | None:
-    """What to subtract from a candidate's score, or None when it must never be quoted."""
+def answerhood_penalty(sentence: str, structured: bool = False) -> float | None:
+    """What to subtract from a candidate's score, or None when it must never be quoted. A table row, or an
+    announcement read with its list's items, is judged on its form only: neither is a heading."""
     text = sentence.strip()
     if not text or text.endswith("?") or text.endswith(":") or _FORMULA.match(text):
         return NEVER
-    if table_row:
+    if structured:
         return 0.0
     penalty = 0.0
     if _FIRST_PERSON.search(text):

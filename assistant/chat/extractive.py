@@ -20,6 +20,9 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _MIN_WORDS = 4
 _MAX_SENTENCE_CHARS = 400
 _CELL = " | "
+_BULLETS = ("-", "•", "–", "*", "◦", "▪")
+_MAX_LIST_ITEMS = 40
+_MAX_ITEM_WORDS = 8
 _RANK_DECAY = 0.01  # a sentence from a better-ranked passage wins a near tie
 # e5 similarities of short lines (table rows) are close together; the share of the question's words a
 # line contains separates "Entrée adulte | 4,50 €" from another row of the same table.
@@ -50,6 +53,7 @@ class _Unit:
     scored: str
     own: str
     label: str = ""
+    listed: bool = False  # an announcement with its list's items
 
     @property
     def is_row(self) -> bool:
@@ -70,9 +74,14 @@ def _cells(line: str) -> list[str]:
 
 
 def _units(text: str) -> Iterator[_Unit]:
-    """Sentences, and table rows (`a | b` lines) read with their table's header row."""
+    """Sentences; table rows (`a | b` lines) read with their table's header row; and a line announcing a list
+    ("Ont été élus :") read with the list's items, one unit: the announcement alone answers nothing."""
     header: list[str] = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         if _CELL in line:
             cells = _cells(line)
             if not header:
@@ -82,15 +91,37 @@ def _units(text: str) -> Iterator[_Unit]:
             yield _Unit(readable_row(header, cells), f"{' | '.join(header)}\n{row}", row, cells[0] or row)
             continue
         header = []
+        announcement = " ".join(line.split())
+        items, after = _list_items(lines, index) if announcement.endswith(":") else ([], index)
+        if items:
+            joined = f"{announcement} {', '.join(items)}"
+            yield _Unit(joined, joined, joined, listed=True)
+            index = after
+            continue
         for sentence in _SENTENCE.split(line):
             sentence = without_answer_label(" ".join(sentence.split()))
             yield _Unit(sentence, sentence, sentence)
 
 
+def _list_items(lines: list[str], start: int) -> tuple[list[str], int]:
+    """The short lines (or bulleted ones) after an announcement, without their bullets; and where they end."""
+    items: list[str] = []
+    index = start
+    while index < len(lines) and len(items) < _MAX_LIST_ITEMS:
+        item = " ".join(lines[index].split())
+        bulleted = item[:1] in _BULLETS
+        sentence = not bulleted and (len(item.split()) > _MAX_ITEM_WORDS or item.endswith((".", "!", "?")))
+        if not item or _CELL in item or item.endswith(":") or sentence:
+            break
+        items.append(item.lstrip("".join(_BULLETS) + " ").rstrip(" ;,."))
+        index += 1
+    return [item for item in items if item], index
+
+
 def _candidate(unit: _Unit, number: int) -> _Candidate | None:
     if len(unit.own.split()) < (2 if unit.is_row else _MIN_WORDS):
         return None
-    penalty = answerhood_penalty(unit.own, table_row=unit.is_row)
+    penalty = answerhood_penalty(unit.own, structured=unit.is_row or unit.listed)
     if penalty is None:
         return None
     return _Candidate(unit.text[:_MAX_SENTENCE_CHARS], unit.scored, number, unit.own, unit.label, penalty)

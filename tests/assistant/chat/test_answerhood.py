@@ -31,7 +31,7 @@ def test_statements_are_quoted_correspondence_and_headings_only_for_want_of_bett
     assert answerhood_penalty("J'habite au 8 rue des Acacias et je souhaite faire enlever un canapé.") == (
         FIRST_PERSON_PENALTY)
     assert answerhood_penalty("Tarifs des piscines métropolitaines 2025") == HEADING_PENALTY
-    assert answerhood_penalty("Entrée enfant (4 à 17 ans) | 2,50 €", table_row=True) == 0.0
+    assert answerhood_penalty("Entrée enfant (4 à 17 ans) | 2,50 €", structured=True) == 0.0
     assert answerhood_penalty("Le jeudi, l'ouverture est prolongée jusqu'à 18h30.") == 0.0
     assert answerhood_penalty("MÉTROPOLE DE DÉMO — FOIRE AUX QUESTIONS DE L'ACCUEIL Mise à jour janvier 2025") == (
         HEADING_PENALTY)
@@ -48,3 +48,13 @@ def test_a_citizens_question_is_not_quoted_and_the_regulation_answers() -> None:
     quotes = best_quotes("Quand sont collectés les encombrants ?", passages, HashingEmbeddings(), max_quotes=3)
     assert all("?" not in quote.text and not quote.text.startswith(("Bonjour", "Cordialement")) for quote in quotes)
     assert quotes[0].number == 2 and quotes[0].text.startswith("Les encombrants sont collectés sur rendez-vous")
+
+
+def test_an_announced_list_is_one_quote_with_its_items() -> None:
+    text = ("Il convient de procéder à la désignation de ces représentants.\nOnt été élus :\nPatricia MIRALLES\n"
+            "Samira SALOMON\nJérémie MALEK\nLe Conseil municipal approuve ces désignations.")
+    passage = Passage("c1", "d1", "demo", "Délibération", "d.pdf", "/x", 3, "", text, 1.0, 0.9, None)
+    quotes = best_quotes("Qui a été élu pour représenter la Ville ?", [passage], HashingEmbeddings(), max_quotes=3)
+    texts = [quote.text for quote in quotes]
+    assert "Ont été élus : Patricia MIRALLES, Samira SALOMON, Jérémie MALEK" in texts
+    assert "Ont été élus :" not in texts and "Patricia MIRALLES" not in texts
