@@ -16,7 +16,7 @@ NEVER = None
 _FORMULA = re.compile(
     r"^(?:bonjour|bonsoir|madame|monsieur|mesdames|messieurs|cher|chère|cordialement|bien cordialement|"
     r"bien à vous|sincères salutations|salutations|merci|je vous remercie|je vous prie|veuillez agréer|"
-    r"dans l'attente|en vous remerciant|objet\s*:|de\s*:|à\s*:|date\s*:|envoyé\s*:|pièces? jointes?\s*:|"
+    r"dans l'attente|en vous remerciant|pour extrait conforme|fait à |objet\s*:|de\s*:|à\s*:|date\s*:|envoyé\s*:|pièces? jointes?\s*:|"
     r"q\s*:|question\s*:)", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"(?:^|[\s(])(?:(?:je|me|moi|mon|ma|mes)\b|[jm]['’]\w)", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^(?:r|rép\.?|réponse)\s*:\s*", re.IGNORECASE)
@@ -51,3 +51,25 @@ def _shouted(text: str) -> bool:
 def without_answer_label(sentence: str) -> str:
     """An FAQ's "R : L'accueil est ouvert…" quoted as "L'accueil est ouvert…"."""
     return _ANSWER_LABEL.sub("", sentence, count=1)
+
+
+_WHO_QUESTION = re.compile(
+    r"\b(?:qui|quels? (?:élus?|conseillers?|représentants?|membres?|adjoints?|titulaires?|suppléants?)|"
+    r"quelles? (?:élues?|conseillères?|personnes?))\b", re.IGNORECASE)
+# "Patricia MIRALLES", "Cédric de SAINT JOUAN", "Monsieur le Maire": how French council acts write people.
+_PERSON = re.compile(r"\b(?:(?!(?:Le|La|Les|Un|Une|Des|Du|De|Et|Au|Aux|En|Par|Pour|Sur|Dans|Association|Société|"
+                     r"Festival|Centre|Conseil|Ville|Commune|Madame|Monsieur)\b)[A-ZÉÈÎ][a-zéèëêïîôç]+(?:-[A-ZÉ][a-zéèëêïîôç]+)?\s+(?:(?:de|du|d')\s*)?"
+                     r"[A-ZÉÈÀÎÔÇ]{2,}(?:[- ][A-ZÉÈÀÎÔÇ]{2,})*\b|Monsieur le Maire|Madame la Maire)")
+PERSON_BONUS = 0.12
+
+
+def asks_for_people(question: str) -> bool:
+    """« Qui représente la Ville… ? », « Quels élus… ? »: the answer names people."""
+    return _WHO_QUESTION.search(question) is not None
+
+
+def names_people(sentence: str) -> float:
+    """How much of the sentence names people: 1.0 for a list of names, a fraction for a sentence that
+    mentions someone in passing, 0.0 for none."""
+    named = sum(len(match.group(0)) for match in _PERSON.finditer(sentence))
+    return min(1.0, 2.0 * named / max(1, len(sentence)))

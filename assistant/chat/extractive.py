@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.chat.answerhood import answerhood_penalty, without_answer_label
+from assistant.chat.answerhood import (
+    PERSON_BONUS,
+    answerhood_penalty,
+    asks_for_people,
+    names_people,
+    without_answer_label,
+)
 from assistant.embeddings import EmbeddingModel
 from assistant.lexical import FrenchAnalyzer
 from assistant.retrieval import Passage
@@ -165,6 +171,8 @@ def best_quotes(
     overlap = np.array([share(c.own) for c in candidates], dtype=np.float32)
     label_overlap = np.array([share(c.label) for c in candidates], dtype=np.float32)
     penalties = np.array([c.penalty for c in candidates], dtype=np.float32)
+    if asks_for_people(question):  # the answer type: a "who" question is answered by names
+        penalties -= np.array([PERSON_BONUS * names_people(c.own) for c in candidates], dtype=np.float32)
     ranks = np.array([c.number for c in candidates], dtype=np.float32)
     scores = (vectors @ query + _WORD_OVERLAP_WEIGHT * overlap + _LABEL_OVERLAP_WEIGHT * label_overlap
               - penalties - _RANK_DECAY * ranks)

@@ -8,6 +8,8 @@ from assistant.chat.answerhood import (
     FIRST_PERSON_PENALTY,
     HEADING_PENALTY,
     answerhood_penalty,
+    asks_for_people,
+    names_people,
     without_answer_label,
 )
 from assistant.chat.extractive import best_quotes
@@ -19,7 +21,7 @@ from tests.fakes import HashingEmbeddings
     "La machine à laver est-elle acceptée avec les encombrants, ou dois-je l'apporter en déchetterie ?",
     "Q: Quels sont les horaires d'ouverture de l'accueil de l'hôtel de métropole ?",
     "Si vous avez cliqué sur un lien, ouvert une pièce jointe ou saisi votre mot de passe:",
-    "Bonjour Madame, Monsieur,", "Cordialement, Jean Dupont", "Objet : Demande d'enlèvement d'encombrants",
+    "Bonjour Madame, Monsieur,", "Cordialement, Jean Dupont", "Pour extrait conforme, Monsieur le Maire", "Objet : Demande d'enlèvement d'encombrants",
     "Veuillez agréer, Madame, Monsieur, l'expression de mes salutations distinguées.",
 ])
 def test_questions_formulas_and_announcements_are_never_quoted(sentence: str) -> None:
@@ -58,3 +60,16 @@ def test_an_announced_list_is_one_quote_with_its_items() -> None:
     texts = [quote.text for quote in quotes]
     assert "Ont été élus : Patricia MIRALLES, Samira SALOMON, Jérémie MALEK" in texts
     assert "Ont été élus :" not in texts and "Patricia MIRALLES" not in texts
+
+
+def test_a_who_question_prefers_the_names() -> None:
+    assert asks_for_people("Qui représente la Ville au CREPS, et qui est son suppléant ?")
+    assert asks_for_people("Quels élus représentent la Ville au conseil d'administration du CCAS ?")
+    assert not asks_for_people("Combien coûte l'entrée à la piscine ?")
+    for named in ("A été élu(e) : Brigitte ROUSSEL-GALIANA", "Titulaire : Monsieur le Maire",
+                  "Ont été élus : Cédric de SAINT JOUAN, Mylène CHARDES"):
+        assert names_people(named) > 0.8, named
+    assert names_people("La Ville de Montpellier doit être représentée par un délégué.") == 0.0
+    assert names_people("Le CCAS et la SOMIMON sont des organismes.") == 0.0
+    assert 0 < names_people("Le Conseil s'est réuni en mairie le jeudi 24 avril 2014 à 18h00, sous la présidence "
+                            "de Monsieur le Maire, Philippe SAUREL.") < 0.6
