@@ -16,7 +16,8 @@ NEVER = None
 _FORMULA = re.compile(
     r"^(?:bonjour|bonsoir|madame|monsieur|mesdames|messieurs|cher|chère|cordialement|bien cordialement|"
     r"bien à vous|sincères salutations|salutations|merci|je vous remercie|je vous prie|veuillez agréer|"
-    r"dans l'attente|en vous remerciant|pour extrait conforme|fait à |objet\s*:|de\s*:|à\s*:|date\s*:|envoyé\s*:|pièces? jointes?\s*:|"
+    r"dans l'attente|en vous remerciant|pour extrait conforme|fait à |"
+    r"objet\s*:|de\s*:|à\s*:|date\s*:|envoyé\s*:|pièces? jointes?\s*:|"
     r"q\s*:|question\s*:)", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"(?:^|[\s(])(?:(?:je|me|moi|mon|ma|mes)\b|[jm]['’]\w)", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^(?:r|rép\.?|réponse)\s*:\s*", re.IGNORECASE)

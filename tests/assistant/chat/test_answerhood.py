@@ -21,7 +21,8 @@ from tests.fakes import HashingEmbeddings
     "La machine à laver est-elle acceptée avec les encombrants, ou dois-je l'apporter en déchetterie ?",
     "Q: Quels sont les horaires d'ouverture de l'accueil de l'hôtel de métropole ?",
     "Si vous avez cliqué sur un lien, ouvert une pièce jointe ou saisi votre mot de passe:",
-    "Bonjour Madame, Monsieur,", "Cordialement, Jean Dupont", "Pour extrait conforme, Monsieur le Maire", "Objet : Demande d'enlèvement d'encombrants",
+    "Bonjour Madame, Monsieur,", "Cordialement, Jean Dupont",
+    "Pour extrait conforme, Monsieur le Maire", "Objet : Demande d'enlèvement d'encombrants",
     "Veuillez agréer, Madame, Monsieur, l'expression de mes salutations distinguées.",
 ])
 def test_questions_formulas_and_announcements_are_never_quoted(sentence: str) -> None:
