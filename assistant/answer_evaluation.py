@@ -156,7 +156,8 @@ def evaluate_answers(
         found = {system: contains_answer(text, item.answer) for system, text in texts.items()}
         for system, hit in found.items():
             hits[system] += hit
-        cited_sources = [s["source"] for s in result.get("sources", []) if s["number"] in result.get("citations", [])]
+        cited_sources = [name for s in result.get("sources", []) if s["number"] in result.get("citations", [])
+                         for name in [s["source"], *(copy["source"] for copy in s.get("also_at", []))]]
         cited += any(_is_source(source, item.source) for source in cited_sources)
         if not found["answer"]:
             report.misses.append({"question": item.question, "source": item.source, "expected": item.answer,

@@ -89,10 +89,10 @@ class _Hits:
         self.first_chunk_of.update(other.first_chunk_of)
 
     def best(self, limit: int) -> _Hits:
-        return _Hits(_best(self.passages_dense, limit, lambda h: h.similarity),
-                     _best(self.passages_lexical, limit, lambda h: h.score),
-                     _best(self.openings, limit, lambda h: h.similarity),
-                     _best(self.documents_lexical, limit, lambda h: h.score), self.document_of,
+        return _Hits(_best(self.passages_dense, limit, lambda h: (h.similarity, h.chunk_id)),
+                     _best(self.passages_lexical, limit, lambda h: (h.score, h.chunk_id)),
+                     _best(self.openings, limit, lambda h: (h.similarity, h.chunk_id)),
+                     _best(self.documents_lexical, limit, lambda h: (h.score, h.document_id)), self.document_of,
                      self.first_chunk_of)
 
 
@@ -189,8 +189,14 @@ class RetrievalService:
         return passages[:top_k]
 
 
-def _best(hits: list[_HitT], limit: int, key: Callable[[_HitT], float]) -> list[_HitT]:
-    return sorted(hits, key=key, reverse=True)[:limit]
+def _best(hits: list[_HitT], limit: int, key: Callable[[_HitT], tuple[float, str]]) -> list[_HitT]:
+    """Best first; equal scores (to 1e-9: float noise is not an order) by id, so that the same question on
+    the same index ranks the same way whatever order the indexes answered in."""
+    return sorted(hits, key=lambda hit: _by_score_then_id(*key(hit)))[:limit]
+
+
+def _by_score_then_id(score: float, identifier: str) -> tuple[float, str]:
+    return -round(score, 9), identifier
 
 
 @dataclass
@@ -215,7 +221,7 @@ class _Ranking:
             [(list(dense), settings.dense_weight), (list(lexical), settings.lexical_weight)], settings.rrf_k
         )
         chunks_of: dict[str, list[str]] = {}
-        for chunk_id in sorted(chunk_score, key=chunk_score.__getitem__, reverse=True):
+        for chunk_id in sorted(chunk_score, key=lambda chunk: _by_score_then_id(chunk_score[chunk], chunk)):
             chunks_of.setdefault(document_of[chunk_id], []).append(chunk_id)
         # A document found by its opening or its words, with no passage among the candidates: show its start.
         for document, chunk_id in hits.first_chunk_of.items():
@@ -224,7 +230,7 @@ class _Ranking:
         return cls(scores, chunks_of, dense, lexical, opening)
 
     def documents(self) -> list[str]:
-        return sorted(self.document_score, key=self.document_score.__getitem__, reverse=True)
+        return sorted(self.document_score, key=lambda doc: _by_score_then_id(self.document_score[doc], doc))
 
     def passage(self, chunk: ChunkRow, document: DocumentRow) -> Passage:
         # A passage reached through its document's opening is as close to the question as that opening.

@@ -17,6 +17,16 @@ class ChatBody(BaseModel):
     mode: Mode | None = Field(None, description="Answer mode; empty uses the configured default.")
 
 
+class SourceCopy(BaseModel):
+    """Another file holding the same text (another format, another folder)."""
+    document_id: str
+    collection: str
+    title: str
+    source: str
+    page: int | None
+    url: str
+
+
 class Source(BaseModel):
     number: int
     document_id: str
@@ -31,6 +41,8 @@ class Source(BaseModel):
                          "candidates: higher is better, comparable within one answer only.")
     similarity: float | None
     url: str
+    also_at: list[SourceCopy] = Field(default_factory=list, description="The same text in other files: listed "
+                                      "here once instead of as further sources.")
 
 
 class GroundingCheck(BaseModel):
@@ -53,6 +65,8 @@ class ChatAnswer(BaseModel):
                                         "analyst (« ..., et combien d'habitants compte la commune ? »).")
     grounding: GroundingCheck | None = Field(
         None, description="generative answers only: the check of its facts against the cited sources")
+    maybe_useful: list[SourceCopy] = Field(
+        default_factory=list, description="When no passage answers: the closest documents, never quoted.")
 
 
 class ConversationSummary(BaseModel):

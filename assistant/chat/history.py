@@ -30,12 +30,20 @@ class ConversationView:
 
 def shown_message(message: StoredMessage, readable: Collection[str]) -> tuple[StoredMessage, int]:
     """The message with its unreadable sources (and then its answer) withheld; and how many were."""
-    sources = [source if source.get("collection") in readable else _withheld(source) for source in message.sources]
+    sources = [_readable_copies(source, readable) if source.get("collection") in readable else _withheld(source)
+               for source in message.sources]
     withheld = sum(1 for source in sources if source.get("withheld"))
     if not withheld:
         return message, 0
     content = WITHHELD_ANSWER if message.role == "assistant" else message.content
     return replace(message, content=content, sources=sources), withheld
+
+
+def _readable_copies(source: dict[str, Any], readable: Collection[str]) -> dict[str, Any]:
+    """A copy of the text found in a collection no longer readable is no longer listed under it."""
+    copies = source.get("also_at") or []
+    kept = [copy for copy in copies if copy.get("collection") in readable]
+    return source if len(kept) == len(copies) else {**source, "also_at": kept}
 
 
 def _withheld(source: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.chat.citations import clean_citations
 from assistant.chat.context import build_answer_messages, clean_history, heuristic_standalone_question
+from assistant.chat.copies import merge_copies
 from assistant.chat.extractive import best_quotes
 from assistant.chat.grounding import GroundingCheck, StreamGate
 from assistant.chat.history import ConversationHistory
@@ -67,10 +68,16 @@ class _Turn:
     grounding: dict[str, object] | None = None  # the guard's verdict on a generated answer
 
 
-def source_payload(number: int, passage: Passage) -> dict[str, Any]:
+_MAYBE_USEFUL = 3
+_COPIES_HEADROOM = 2  # passages asked of the search per passage shown, so that copies leave room
+
+def _viewer_url(passage: Passage) -> str:
     url = f"/documents/{passage.document_id}/view?chunk={passage.chunk_id}"
-    if passage.page:
-        url += f"&page={passage.page}"
+    return f"{url}&page={passage.page}" if passage.page else url
+
+
+def source_payload(number: int, passage: Passage, also_at: Sequence[Passage] = ()) -> dict[str, Any]:
+    url = _viewer_url(passage)
     return {
         "number": number, "document_id": passage.document_id, "chunk_id": passage.chunk_id,
         "title": passage.title, "source": passage.source, "collection": passage.collection,
@@ -78,7 +85,22 @@ def source_payload(number: int, passage: Passage) -> dict[str, Any]:
         "score": round(passage.score, 5),
         "similarity": None if passage.dense_similarity is None else round(passage.dense_similarity, 4),
         "url": url,
+        "also_at": [{"document_id": copy.document_id, "collection": copy.collection, "title": copy.title,
+                     "source": copy.source,
+                     "page": copy.page, "url": _viewer_url(copy)} for copy in also_at],
     }
+
+
+def _closest_documents(passages: Sequence[Passage], count: int = _MAYBE_USEFUL) -> list[dict[str, Any]]:
+    """When nothing answers: the closest documents, offered as « peut-être utile », never quoted."""
+    seen: dict[str, dict[str, Any]] = {}
+    for item in merge_copies(passages):
+        passage = item.passage
+        if passage.document_id not in seen and len(seen) < count:
+            seen[passage.document_id] = {"document_id": passage.document_id, "title": passage.title,
+                                         "source": passage.source, "collection": passage.collection,
+                                         "page": passage.page, "url": _viewer_url(passage)}
+    return list(seen.values())
 
 
 class ChatService:
@@ -119,16 +141,21 @@ class ChatService:
         yield ChatEvent("meta", {"conversation_id": turn.conversation_id, "mode": turn.mode,
                                  "standalone_question": question})
         clock = time.perf_counter()
-        result = await asyncio.to_thread(
-            self._retrieval.search, question, principal, request.collections, self._settings.context_passages)
+        wanted = self._settings.context_passages
+        result = await asyncio.to_thread(  # more than shown: copies of one text count once
+            self._retrieval.search, question, principal, request.collections, wanted * _COPIES_HEADROOM)
         turn.timings["retrieval_ms"] = (time.perf_counter() - clock) * 1000
-        passages = result.passages if self._is_grounded(result.passages) else []
+        unique = merge_copies(result.passages, wanted) if self._is_grounded(result.passages) else []
+        passages = [item.passage for item in unique]
+        copies = {item.passage.chunk_id: item.also_at for item in unique}
+        maybe_useful = [] if unique else _closest_documents(result.passages)
         messages: list[ChatMessage] = []
         if passages and turn.mode == "generative":
             messages, used = await self._prompt(turn, question, passages)
             passages = passages[:used]  # only what the model sees may be cited
-        sources = [source_payload(n, p) for n, p in enumerate(passages, start=1)]
-        yield ChatEvent("sources", {"sources": sources, "collections": result.collections})
+        sources = [source_payload(n, p, copies.get(p.chunk_id, ())) for n, p in enumerate(passages, start=1)]
+        yield ChatEvent("sources", {"sources": sources, "collections": result.collections,
+                                    "maybe_useful": maybe_useful})
         if not passages:
             turn.answer = self._prompts.render("no_answer.j2", question=request.message)
             turn.mode = "none"
@@ -151,7 +178,7 @@ class ChatService:
         yield ChatEvent("done", {
             "message_id": message_id, "conversation_id": turn.conversation_id, "answer": turn.answer,
             "citations": turn.cited, "mode": turn.mode, "grounded": bool(passages), "grounding": turn.grounding,
-            "data": data,
+            "data": data, "maybe_useful": maybe_useful,
             "timings": {k: round(v, 1) for k, v in turn.timings.items()},
         })
 

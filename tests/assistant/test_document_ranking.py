@@ -80,3 +80,24 @@ def test_passages_of_one_document_are_capped_before_the_next(
     service = RetrievalService(knowledge, fake_embeddings, RetrievalSettings(passages_per_document=2))
     sources = [p.source for p in service.search("collecte des déchets", Principal.operator(), top_k=4).passages]
     assert sources[:3] == ["long.txt", "long.txt", "court.txt"]
+
+
+def test_equal_scores_rank_by_id_whatever_order_the_collections_answered_in(
+    knowledge: KnowledgeBase, fake_embeddings: HashingEmbeddings
+) -> None:
+    """Two collections holding the same text: every search ranks them the same way, whichever was stored or
+    asked first (copies tie exactly, and the collections' indexes answer concurrently)."""
+    for collection in ("b", "a"):
+        knowledge.catalog.ensure_collection(collection, [])
+        doc_id = document_id_for(collection, f"/corpus/{collection}/tarifs.txt")
+        document = DocumentToStore(doc_id, collection, f"/corpus/{collection}/tarifs.txt", "tarifs.txt", "Tarifs",
+                                   "txt", "v1" * 8, 100, 1)
+        text = "Entrée adulte de la piscine : 4,50 euros."
+        chunk = StoredChunk(ChunkToStore(f"{doc_id}-0", 0, text, text, 1, ""), fake_embeddings.embed_query(text))
+        knowledge.store_document(document, [chunk], fake_embeddings.embed_query(text))
+    service = RetrievalService(knowledge, fake_embeddings, RetrievalSettings())
+    orders = {tuple(p.chunk_id for p in service.search("prix entrée adulte piscine", Principal.operator(),
+                                                        collections, top_k=2).passages)
+              for collections in (["a", "b"], ["b", "a"], None) for _ in range(3)}
+    assert len(orders) == 1
+    assert list(orders.pop()) == sorted({document_id_for(c, f"/corpus/{c}/tarifs.txt") + "-0" for c in "ab"})

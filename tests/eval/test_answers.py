@@ -53,7 +53,7 @@ def test_demo_corpus_answers(demo_data: tuple[Path, dict[str, str]]) -> None:
     missing = missing_answers(items, indexed_texts(data_dir, "demo"))
     scores = score(env, ANSWERS / "demo.yaml", "demo", "full")
     assert missing == []
-    assert scores["answer"] >= 0.80  # measured 0.82 before the `answers` branch (README); a regression floor
+    assert scores["answer"] >= 0.88  # measured 0.909 (README, 2026-12-04); a regression floor
     assert scores["answer"] > max(scores["first_sentences"], scores["similar_sentences"])
 
 
@@ -86,6 +86,7 @@ def test_service_public_answers(tmp_path: Path) -> None:
     scores = score(env, annotations, "service-public", SCOPE)
     assert missing == []  # every annotated answer is in the text the product indexed
     assert scores["answer"] > max(scores["first_sentences"], scores["similar_sentences"])
+    assert FULL or scores["answer"] >= 0.70  # the subset measured 0.743 (README); a regression floor
 
 
 @pytest.mark.eval
@@ -108,3 +109,4 @@ def test_montpellier_answers(tmp_path: Path) -> None:
     scores = score(env, annotations, "montpellier", SCOPE)
     assert missing == []
     assert scores["answer"] > max(scores["first_sentences"], scores["similar_sentences"])
+    assert FULL or scores["answer"] >= 0.6  # the subset measured 0.667 (README); a regression floor

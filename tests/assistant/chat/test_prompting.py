@@ -56,7 +56,7 @@ def test_extractive_quotes_prefer_the_row_that_answers_and_skip_duplicates() -> 
     copies = [Passage(f"c{n}", f"d{n}", "demo", "Tarifs", f"tarifs.{ext}", "/x", None, "", table, 1.0, 0.9, None)
               for n, ext in ((1, "ods"), (2, "xlsx"))]
     quotes = best_quotes("Combien coûte l'entrée adulte ?", copies, HashingEmbeddings(), max_quotes=3)
-    assert quotes[0].text.startswith("Entrée adulte | 4,50 €")
+    assert quotes[0].text == "Entrée adulte : 4,50 € (Résidents), 6,00 € (Non-résidents)"
     assert len({q.text for q in quotes}) == len(quotes)
 
 
@@ -68,8 +68,8 @@ def test_extractive_table_rows_are_read_and_quoted_with_their_header() -> None:
             "Quotient familial | Ecole maternelle | Ecole élémentaire\n"
             "Q1 de 0 à 167 euros | 1,76 € | 1,76 €\nQ2 de 168 à 191 euros | 2,44 € | 2,44 €")
     source = Passage("c1", "d1", "demo", "Tarifs 2014", "tarifs.pdf", "/x", 4, "", text, 1.0, 0.9, None)
-    header = "(Quotient familial | Ecole maternelle | Ecole élémentaire)"
     assert [c.text for c in candidate_sentences([source])][1:] == [
-        f"Q1 de 0 à 167 euros | 1,76 € | 1,76 € {header}", f"Q2 de 168 à 191 euros | 2,44 € | 2,44 € {header}"]
+        "Q1 de 0 à 167 euros : 1,76 € (Ecole maternelle), 1,76 € (Ecole élémentaire)",
+        "Q2 de 168 à 191 euros : 2,44 € (Ecole maternelle), 2,44 € (Ecole élémentaire)"]
     quotes = best_quotes("Combien coûte une maternelle en Q2 ?", [source], HashingEmbeddings())
-    assert quotes[0].text == f"Q2 de 168 à 191 euros | 2,44 € | 2,44 € {header}"
+    assert quotes[0].text == "Q2 de 168 à 191 euros : 2,44 € (Ecole maternelle), 2,44 € (Ecole élémentaire)"

@@ -72,6 +72,15 @@ function sourceMeta(source) {
   return el("p", { className: "source__meta" }, parts);
 }
 
+// The same text found in other files (another format, another folder): listed once, under its first place.
+function copiesOf(source) {
+  const copies = source.also_at || [];
+  if (!copies.length) return null;
+  return el("p", { className: "source__copies" }, "Aussi dans : ",
+    copies.map((copy, index) => [index ? ", " : "",
+      el("a", { href: safePath(copy.url) }, copy.source + (copy.page ? ` (p. ${copy.page})` : ""))]));
+}
+
 // A source of a collection the user may no longer read: the server sent its number and why, nothing else.
 function withheldItem(source) {
   return el("li", { className: "source source--withheld" },
@@ -91,15 +100,23 @@ function sourceItem(source, cited) {
           source.title || source.source),
         isCited ? el("span", { className: "source__cited" }, "Citée dans la réponse") : null),
       sourceMeta(source),
+      copiesOf(source),
       source.snippet ? el("p", { className: "source__snippet" }, source.snippet) : null));
 }
 
-export function renderSources(container, sources, cited = []) {
+export function renderSources(container, sources, cited = [], maybeUseful = []) {
   clear(container);
   container.append(el("h3", { className: "sources__title" }, "Sources"));
   if (!sources.length) {
     container.append(el("p", { className: "sources__empty" },
       "Aucun passage suffisamment pertinent n'a été trouvé dans les documents auxquels vous avez accès."));
+    if (maybeUseful.length) {
+      container.append(el("h4", { className: "sources__maybe-title" }, "Peut-être utile"),
+        el("ul", { className: "sources__maybe", "aria-label": "Documents peut-être utiles" },
+          maybeUseful.map((doc) => el("li", {},
+            el("a", { href: safePath(doc.url) }, doc.title || doc.source),
+            ` — ${doc.source}${doc.page ? `, p. ${doc.page}` : ""}`))));
+    }
     return;
   }
   container.append(el("ol", { className: "sources__list" }, sources.map((s) => sourceItem(s, cited))));

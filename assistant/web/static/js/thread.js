@@ -36,10 +36,10 @@ function showData(view, data) {
     el("ul", { className: "data-answer__sources", "aria-label": "Jeux de données" }, ...datasetSources(data.datasets)));
 }
 
-function finish(view, { answer, sources, citations, mode, messageId, rating }) {
+function finish(view, { answer, sources, citations, mode, messageId, rating, maybeUseful }) {
   view.badge.replaceChildren(modeBadge(mode) || "");
   renderAnswer(view.answer, answer, sources);
-  renderSources(view.sources, sources, citations);
+  renderSources(view.sources, sources, citations, maybeUseful || []);
   if (messageId) view.footer.replaceChildren(feedbackWidget(messageId, rating));
 }
 
@@ -98,7 +98,7 @@ export function streamingAnswer() {
       finished = true;
       showData(view, data.data);
       finish(view, { answer: data.answer, sources, citations: data.citations || [], mode: data.mode,
-                     messageId: data.message_id, rating: null });
+                     messageId: data.message_id, rating: null, maybeUseful: data.maybe_useful });
     },
     fail(message) {
       finished = true;
