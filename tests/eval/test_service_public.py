@@ -1,7 +1,8 @@
 """Retrieval evaluation on real service-public.fr fiches and questions (../shared/data).
 
 `make test` runs a fixed subset, fiches without their titles (the hard case); `make eval`
-(ASSISTANT_EVAL_FULL=1) ingests all 941 fiches, with and without titles, and scores all 535 questions. Results are written to bench/results/ for the README.
+(ASSISTANT_EVAL_FULL=1) ingests all 941 fiches, with and without titles, and scores all 535 questions.
+Results are written to bench/results/ for the README.
 """
 
 from __future__ import annotations
