@@ -9,7 +9,7 @@ at all, is fine; other groups (or `public`) are refused, since a change of reade
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from assistant.catalog import CollectionRow
 
@@ -18,11 +18,16 @@ class AccessChoiceError(ValueError):
     """The readers asked for are missing, empty or contradict the collection's; the message says what to pass."""
 
 
+def clean_groups(groups: Iterable[str]) -> list[str]:
+    """Group names as typed (`" /urbanisme "`) as the directory gives them (`"urbanisme"`), empty ones dropped."""
+    return [group.strip().strip("/") for group in groups if group.strip().strip("/")]
+
+
 def parse_groups(value: str | None, option: str = "--groups") -> list[str] | None:
     """`g1, /g2` -> ["g1", "g2"]; None when the option was not given; an empty value is refused."""
     if value is None:
         return None
-    groups = [group.strip().strip("/") for group in value.split(",") if group.strip().strip("/")]
+    groups = clean_groups(value.split(","))
     if not groups:
         raise AccessChoiceError(
             f"{option} is empty ({value!r}): name at least one group (g1,g2); opening a collection to every "

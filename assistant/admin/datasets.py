@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.admin.folders import allowed_file
 from assistant.analysis.loading_job import DATASET_LOAD
+from assistant.collection_access import clean_groups
 from assistant.jobs.service import JobService, UnknownJob
 from assistant.jobs.views import JobStatus
 
@@ -37,7 +38,7 @@ class DatasetLoadingAdmin:
         InvalidJob for a payload the job refuses."""
         data = allowed_file(path, self._roots, "fichier de données")
         card = allowed_file(card_path, self._roots, "fiche descriptive") if card_path and card_path.strip() else None
-        wanted = [group.strip().strip("/") for group in groups or () if group.strip().strip("/")] or None
+        wanted = clean_groups(groups or ()) or None
         payload = {"paths": [str(data)], "card": str(card) if card else None, "name": name or None,
                    "groups": wanted, "public": public and not wanted}
         return self.describe(self._jobs().enqueue(DATASET_LOAD, payload, requested_by))

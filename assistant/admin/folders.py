@@ -18,17 +18,9 @@ def allowed_roots(roots: Sequence[Path]) -> list[Path]:
 def allowed_folder(requested: str, roots: Sequence[Path]) -> Path:
     """The resolved folder, or FolderRefused. Whether it is allowed is decided before anything about it is
     told (exists, readable): a refusal says nothing of folders outside the roots."""
-    text = requested.strip()
-    if not text:
-        raise FolderRefused("indiquez le dossier à ingérer")
-    path = Path(text).expanduser()
-    if not path.is_absolute():
-        raise FolderRefused(f"chemin absolu attendu (par exemple {roots_text(roots).split(', ')[0]}/…) : {text}")
-    resolved = path.resolve()
-    inside = [root for root in allowed_roots(roots) if resolved.is_relative_to(root)]
-    if not inside:
-        raise FolderRefused(f"dossier refusé : {text} n'est dans aucun des dossiers autorisés "
-                            f"({roots_text(roots)}, réglage admin.ingest_roots)")
+    example = roots_text(roots).split(", ")[0]
+    resolved = _resolved_inside(requested, roots, "dossier", "indiquez le dossier à ingérer",
+                                f"chemin absolu attendu (par exemple {example}/…)")
     if not resolved.exists():
         raise FolderRefused(f"dossier introuvable : {resolved}")
     if not resolved.is_dir():
@@ -40,20 +32,26 @@ def allowed_folder(requested: str, roots: Sequence[Path]) -> Path:
 
 def allowed_file(requested: str, roots: Sequence[Path], what: str = "fichier") -> Path:
     """The resolved file, or FolderRefused: the same rule as folders, for one file (a dataset, its card)."""
-    text = requested.strip()
-    if not text:
-        raise FolderRefused(f"indiquez le {what}")
-    path = Path(text).expanduser()
-    if not path.is_absolute():
-        raise FolderRefused(f"chemin absolu attendu pour le {what} : {text}")
-    resolved = path.resolve()
-    if not any(resolved.is_relative_to(root) for root in allowed_roots(roots)):
-        raise FolderRefused(f"{what} refusé : {text} n'est dans aucun des dossiers autorisés "
-                            f"({roots_text(roots)}, réglage admin.ingest_roots)")
+    resolved = _resolved_inside(requested, roots, what, f"indiquez le {what}", f"chemin absolu attendu pour le {what}")
     if not resolved.is_file():
         raise FolderRefused(f"{what} introuvable : {resolved}")
     if not os.access(resolved, os.R_OK):
         raise FolderRefused(f"{what} illisible par le serveur (droits insuffisants) : {resolved}")
+    return resolved
+
+
+def _resolved_inside(requested: str, roots: Sequence[Path], what: str, empty: str, relative: str) -> Path:
+    """`requested` made absolute and resolved (symbolic links, `..`), refused unless inside an allowed root."""
+    text = requested.strip()
+    if not text:
+        raise FolderRefused(empty)
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        raise FolderRefused(f"{relative} : {text}")
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(root) for root in allowed_roots(roots)):
+        raise FolderRefused(f"{what} refusé : {text} n'est dans aucun des dossiers autorisés "
+                            f"({roots_text(roots)}, réglage admin.ingest_roots)")
     return resolved
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from assistant.admin.folders import allowed_folder, allowed_roots
 from assistant.catalog import Catalog, DocumentRow
-from assistant.collection_access import AccessChoiceError
+from assistant.collection_access import AccessChoiceError, clean_groups
 from assistant.database import Database
 from assistant.jobs.kinds import INGEST
 from assistant.jobs.service import JobService, UnknownJob
@@ -70,7 +70,7 @@ class IngestionAdmin:
         """Queue the ingestion of an allowed folder; FolderRefused or AccessChoiceError (French) otherwise."""
         path = allowed_folder(folder, self._roots)
         name = collection.strip()
-        wanted = [group.strip().strip("/") for group in groups or () if group.strip().strip("/")] or None
+        wanted = clean_groups(groups or ()) or None
         try:
             job = self._jobs().enqueue_ingestion([path], name, groups=wanted, public=public, sync=sync,
                                                  requested_by=requested_by)

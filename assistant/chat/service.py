@@ -71,6 +71,7 @@ class _Turn:
 _MAYBE_USEFUL = 3
 _COPIES_HEADROOM = 2  # passages asked of the search per passage shown, so that copies leave room
 
+
 def _viewer_url(passage: Passage) -> str:
     url = f"/documents/{passage.document_id}/view?chunk={passage.chunk_id}"
     return f"{url}&page={passage.page}" if passage.page else url
@@ -85,22 +86,22 @@ def source_payload(number: int, passage: Passage, also_at: Sequence[Passage] = (
         "score": round(passage.score, 5),
         "similarity": None if passage.dense_similarity is None else round(passage.dense_similarity, 4),
         "url": url,
-        "also_at": [{"document_id": copy.document_id, "collection": copy.collection, "title": copy.title,
-                     "source": copy.source,
-                     "page": copy.page, "url": _viewer_url(copy)} for copy in also_at],
+        "also_at": [_document_reference(copy) for copy in also_at],
     }
+
+
+def _document_reference(passage: Passage) -> dict[str, Any]:
+    """Where a passage is, without its text: a copy listed under a source, a « peut-être utile » document."""
+    return {"document_id": passage.document_id, "collection": passage.collection, "title": passage.title,
+            "source": passage.source, "page": passage.page, "url": _viewer_url(passage)}
 
 
 def _closest_documents(passages: Sequence[Passage], count: int = _MAYBE_USEFUL) -> list[dict[str, Any]]:
     """When nothing answers: the closest documents, offered as « peut-être utile », never quoted."""
-    seen: dict[str, dict[str, Any]] = {}
+    first_of: dict[str, Passage] = {}
     for item in merge_copies(passages):
-        passage = item.passage
-        if passage.document_id not in seen and len(seen) < count:
-            seen[passage.document_id] = {"document_id": passage.document_id, "title": passage.title,
-                                         "source": passage.source, "collection": passage.collection,
-                                         "page": passage.page, "url": _viewer_url(passage)}
-    return list(seen.values())
+        first_of.setdefault(item.passage.document_id, item.passage)
+    return [_document_reference(passage) for passage in list(first_of.values())[:count]]
 
 
 class ChatService:
